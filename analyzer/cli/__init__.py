@@ -1,0 +1,87 @@
+"""The ``consentry`` command line: thin typer commands over the library API.
+
+Each area registers its commands from its own module (``register(app)``), so the
+modules stay small and the root knows only their names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from analyzer.cli.common import CliError, state
+from analyzer.store.db import StoreError
+
+app = typer.Typer(
+    name="consentry",
+    help="Flags personal data an app sends without the user's consent.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+COMMAND_MODULES = (
+    "sessions",  # sessions list|show, mark, schema, identifiers
+    "capture",  # proxy
+    "imports",  # import har|mitm
+    "exports",  # export har|mitm|bundle, verify
+    "analysis",  # analyze, findings
+    "report",  # report
+    "hooks",  # hooks bundle|list
+    "run",  # run, demo
+    "replay",  # replay, diff
+)
+
+
+@app.callback()
+def _root(
+    db: str = typer.Option(None, "--db", envvar="CONSENTRY_DB", help="Store URL (sqlite:///PATH or postgresql+psycopg://...). Default: an SQLite file in the user's data dir."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks for unexpected errors."),
+) -> None:
+    state.db_url = db
+    state.verbose = verbose
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f"analyzer.cli.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"analyzer.cli.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every expected failure is one line on stderr and a non-zero exit."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except CliError as exc:
+        print(f"consentry: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except StoreError as exc:
+        print(f"consentry: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("consentry: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            print("consentry: aborted", file=sys.stderr)
+            sys.exit(130)
+        if state.verbose:
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"consentry: error: {type(exc).__name__}: {first}", file=sys.stderr)
+        sys.exit(1)

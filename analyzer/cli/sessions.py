@@ -1,0 +1,179 @@
+"""`consentry sessions list|show`, `consentry mark`, `consentry schema`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from analyzer.cli.common import CliError, console, open_store, print_json
+from analyzer.models.events import ConsentEvent, events_json_schema
+from analyzer.store.types import to_epoch_ms, utcnow
+
+sessions_app = typer.Typer(help="List and inspect recorded sessions.", no_args_is_help=True)
+schema_app = typer.Typer(help="Print the JSON Schemas of consentry's interchange formats.", no_args_is_help=True)
+mark_app = typer.Typer(help="Record a manual mark in a session's timeline.", no_args_is_help=True)
+
+CONSENT_ACTIONS = ("granted", "refused", "withdrawn", "shown")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="milliseconds") if value else None
+
+
+def session_overview(store, name: str) -> dict[str, Any]:
+    """Everything `sessions show` prints, as JSON-ready data."""
+    row = store.get_session(name)
+    counts = store.counts(row.id)
+    consent = [
+        {
+            "ts": _iso(ev.ts),
+            "action": ev.data.get("action"),
+            "source": ev.data.get("source"),
+            "sdk": ev.data.get("sdk"),
+            "origin": ev.origin,
+        }
+        for ev in store.iter_events(row.id, types=["consent"])
+    ]
+    run = store.current_run(row.id)
+    return {
+        "name": row.name,
+        "id": str(row.id),
+        "status": row.status,
+        "status_detail": row.status_detail,
+        "app": {"package": row.app.package, "version": row.app.version} if row.app else None,
+        "device": {"kind": row.device.kind, "serial": row.device.serial, **(row.device.info or {})} if row.device else None,
+        "consent_choice": row.consent_choice,
+        "started_at": _iso(row.started_at),
+        "ended_at": _iso(row.ended_at),
+        "clock_offset_ms": row.clock_offset_ms,
+        "clock_uncertainty_ms": row.clock_uncertainty_ms,
+        **counts,
+        "consent_timeline": consent,
+        "analysis": None
+        if run is None
+        else {
+            "run_id": str(run.id),
+            "ruleset_version": run.ruleset_version,
+            "finished_at": _iso(run.finished_at),
+            "verdicts": run.verdicts,
+        },
+    }
+
+
+@sessions_app.command("list")
+def sessions_list(
+    app: str = typer.Option(None, "--app", help="Only sessions of this app package."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List sessions with their app, status and counts."""
+    store = open_store()
+    rows = []
+    for row in store.list_sessions(app=app):
+        counts = store.counts(row.id)
+        rows.append(
+            {
+                "name": row.name,
+                "app": f"{row.app.package}@{row.app.version}" if row.app else None,
+                "status": row.status,
+                "consent_choice": row.consent_choice,
+                "started_at": _iso(row.started_at),
+                "flows": counts["flows"],
+                "events": counts["events"],
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no sessions yet: try `consentry demo` or `consentry import har FILE --session NAME`")
+        return
+    table = Table("session", "app", "status", "consent", "started (UTC)", "flows", "events")
+    for r in rows:
+        table.add_row(r["name"], r["app"] or "-", r["status"], r["consent_choice"] or "-", r["started_at"] or "-", str(r["flows"]), str(r["events"]))
+    console.print(table)
+
+
+@sessions_app.command("show")
+def sessions_show(
+    name: str = typer.Argument(..., help="Session name."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Show one session: counts, clock offset and the consent timeline."""
+    info = session_overview(open_store(), name)
+    if as_json:
+        print_json(info)
+        return
+    console.print(f"[bold]{info['name']}[/bold]  status={info['status']}" + (f" ({info['status_detail']})" if info["status_detail"] else ""))
+    if info["app"]:
+        console.print(f"app: {info['app']['package']} {info['app']['version']}")
+    console.print(f"started {info['started_at']}  ended {info['ended_at'] or '-'}")
+    console.print(
+        f"clock offset {info['clock_offset_ms']:.1f} ms ± {info['clock_uncertainty_ms']:.1f} ms  "
+        f"flows {info['flows']} (errors {info['flow_errors']})  events {info['events']}  identifiers {info['identifiers']}"
+    )
+    if info["events_by_type"]:
+        console.print("events: " + ", ".join(f"{k}={v}" for k, v in info["events_by_type"].items()))
+    table = Table("time (UTC)", "consent", "source", "sdk", title="consent timeline")
+    for c in info["consent_timeline"]:
+        table.add_row(c["ts"], c["action"] or "?", c["source"] or "-", c["sdk"] or "-")
+    console.print(table if info["consent_timeline"] else "consent timeline: (no consent events)")
+    if info["analysis"]:
+        a = info["analysis"]
+        console.print(f"analysed with ruleset {a['ruleset_version']} at {a['finished_at']}")
+
+
+def parse_time(text: str) -> dt.datetime:
+    """ISO-8601 (naive means UTC), epoch ms, or relative `-5s` / `+2.5s` from now."""
+    text = text.strip()
+    try:
+        if text[:1] in "+-" and text.endswith("s"):
+            return utcnow() + dt.timedelta(seconds=float(text[:-1]))
+        if text.replace(".", "", 1).isdigit():
+            return dt.datetime.fromtimestamp(float(text) / 1000.0, dt.timezone.utc)
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"cannot read time {text!r}: use ISO-8601, epoch milliseconds or -5s") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+@mark_app.command("consent")
+def mark_consent(
+    action: str = typer.Argument(..., help="granted | refused | withdrawn | shown"),
+    session: str = typer.Option(..., "--session", "-s", help="Session name (created if missing)."),
+    at: str = typer.Option(None, "--at", help="When: ISO-8601 (UTC if no zone), epoch ms, or -5s. Default: now."),
+    note: str = typer.Option(None, "--note", help="Free text kept with the mark."),
+) -> None:
+    """Mark a consent action by hand (the user tapped 同意 on a phone driven manually)."""
+    if action not in CONSENT_ACTIONS:
+        raise CliError(f"consent action must be one of {', '.join(CONSENT_ACTIONS)}, not {action!r}")
+    when = parse_time(at) if at else utcnow()
+    store = open_store()
+    row = store.ensure_session(session)
+    event = ConsentEvent(ts=to_epoch_ms(when), action=action, source="manual", text=note)
+    # A manual mark is taken on the workstation clock, so no device offset applies.
+    store.add_events(row.id, [event], origin="manual", received_at=utcnow(), clock_offset_ms=0.0)
+    console.print(f"marked consent {action} at {when.isoformat(timespec='milliseconds')} in session {session}")
+
+
+@schema_app.command("events")
+def schema_events() -> None:
+    """JSON Schema of the session-event format (.jsonl interchange)."""
+    print(json.dumps(events_json_schema(), indent=2, ensure_ascii=False))
+
+
+@schema_app.command("report")
+def schema_report() -> None:
+    """JSON Schema of the report (`consentry report --format json`)."""
+    from analyzer.models.report import report_json_schema
+
+    print(json.dumps(report_json_schema(), indent=2, ensure_ascii=False))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sessions_app, name="sessions")
+    app.add_typer(mark_app, name="mark")
+    app.add_typer(schema_app, name="schema")

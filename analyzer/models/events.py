@@ -1,0 +1,161 @@
+"""Session events: the interchange format of DESIGN.md.
+
+Frida agent messages, manual marks and imported ``.jsonl`` files all parse through
+:func:`parse_event`. Known types validate strictly on their required fields and keep
+any extra fields; an unknown ``type`` becomes an :class:`UnknownEvent` with a warning
+instead of an error, so a newer agent never breaks an older host.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+PII_KINDS: tuple[str, ...] = (
+    "imei", "meid", "imsi", "iccid", "serial", "android_id", "oaid", "aaid", "idfa", "idfv",
+    "mac", "bssid", "ssid", "phone_number", "email", "location", "cell_id", "contacts",
+    "installed_apps", "clipboard", "device_name", "account",
+)
+
+MAX_EVENT_LINE_BYTES = 4 * 1024 * 1024
+
+
+class EventParseError(ValueError):
+    """An event that cannot be used at all (not an object, no type, bad required field)."""
+
+
+class _EventBase(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    ts: float = Field(description="epoch milliseconds on the clock of the source")
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ConsentEvent(_EventBase):
+    type: Literal["consent"] = "consent"
+    action: Literal["shown", "granted", "refused", "withdrawn"]
+    source: str = Field("manual", description="manual|hook|sdk_api|ui (others kept as given)")
+    sdk: str | None = None
+    api: str | None = None
+    text: str | None = None
+
+
+class IdentifierEvent(_EventBase):
+    type: Literal["identifier"] = "identifier"
+    kind: str
+    value: str
+    source: str = Field("manual", description="hook|profile|manual|canary")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
+
+
+class ApiCallEvent(_EventBase):
+    type: Literal["api_call"] = "api_call"
+    api: str
+    kind: str | None = None
+    ret: Any = None
+    args: list[Any] = Field(default_factory=list)
+    stack: list[str] = Field(default_factory=list)
+    count: int = Field(1, ge=1)
+    first_ts: float | None = Field(None, description="first call of a batched run, epoch ms")
+    thread: str | None = None
+
+
+class CryptoEvent(_EventBase):
+    type: Literal["crypto"] = "crypto"
+    op: Literal["encrypt", "decrypt", "digest", "encode", "decode"]
+    algorithm: str = ""
+    input_b64: str = ""
+    output_b64: str = ""
+    stack: list[str] = Field(default_factory=list)
+
+
+class LifecycleEvent(_EventBase):
+    type: Literal["lifecycle"] = "lifecycle"
+    state: Literal["start", "foreground", "background", "exit"]
+    component: str | None = None
+
+
+class UiEvent(_EventBase):
+    type: Literal["ui"] = "ui"
+    action: Literal["dialog_shown", "click"]
+    text: str | None = None
+    view: str | None = None
+    texts: list[str] = Field(default_factory=list)
+
+
+KnownEvent = Annotated[
+    Union[ConsentEvent, IdentifierEvent, ApiCallEvent, CryptoEvent, LifecycleEvent, UiEvent],
+    Field(discriminator="type"),
+]
+_known_adapter: TypeAdapter[Any] = TypeAdapter(KnownEvent)
+KNOWN_TYPES = frozenset({"consent", "identifier", "api_call", "crypto", "lifecycle", "ui"})
+
+
+class UnknownEvent(_EventBase):
+    """An event of a type this version does not know, kept verbatim."""
+
+    type: str
+    raw: dict[str, Any] = Field(default_factory=dict)
+    warning: str = ""
+
+
+Event = Union[ConsentEvent, IdentifierEvent, ApiCallEvent, CryptoEvent, LifecycleEvent, UiEvent, UnknownEvent]
+
+
+def parse_event(obj: Any) -> Event:
+    """Validate one event object. Raises EventParseError with a one-line reason."""
+    if not isinstance(obj, dict):
+        raise EventParseError(f"event is not a JSON object: {type(obj).__name__}")
+    etype = obj.get("type")
+    if not isinstance(etype, str) or not etype:
+        raise EventParseError("event has no 'type'")
+    if etype not in KNOWN_TYPES:
+        ts = obj.get("ts")
+        if not isinstance(ts, (int, float)) or isinstance(ts, bool):
+            raise EventParseError(f"event of type {etype!r} has no numeric 'ts'")
+        return UnknownEvent(type=etype, ts=float(ts), raw=obj, warning=f"unknown event type {etype!r} kept as raw")
+    try:
+        return _known_adapter.validate_python(obj)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:]) or etype
+        raise EventParseError(f"invalid {etype} event: {where}: {first['msg']}") from None
+
+
+def read_events_jsonl(path: Path) -> Iterator[Event]:
+    """Yield events from a .jsonl file; errors name the line."""
+    with open(path, "rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if len(line) > MAX_EVENT_LINE_BYTES:
+                raise EventParseError(f"{path}:{lineno}: event line longer than {MAX_EVENT_LINE_BYTES} bytes")
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise EventParseError(f"{path}:{lineno}: not valid UTF-8") from None
+            except (json.JSONDecodeError, RecursionError) as exc:
+                raise EventParseError(f"{path}:{lineno}: not JSON ({str(exc).splitlines()[0][:80]})") from None
+            try:
+                yield parse_event(obj)
+            except EventParseError as exc:
+                raise EventParseError(f"{path}:{lineno}: {exc}") from None
+
+
+def events_json_schema() -> dict[str, Any]:
+    """JSON Schema of the session-event format (``consentry schema events``)."""
+    schema = TypeAdapter(KnownEvent).json_schema()
+    schema["title"] = "consentry session event"
+    schema["description"] = (
+        "One JSON object per line (.jsonl). 'ts' is epoch milliseconds on the clock of the "
+        "source. Events of other types are accepted and kept verbatim with a warning."
+    )
+    return schema

@@ -1,0 +1,15 @@
+"""The session store (SQLAlchemy 2; SQLite by default, PostgreSQL alike)."""
+
+from analyzer.store.api import SessionNotFound, Store, identifiers_in_event, open_store, validate_session_name
+from analyzer.store.db import StoreError, default_url, resolve_url
+
+__all__ = [
+    "SessionNotFound",
+    "Store",
+    "StoreError",
+    "default_url",
+    "identifiers_in_event",
+    "open_store",
+    "resolve_url",
+    "validate_session_name",
+]

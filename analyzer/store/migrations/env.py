@@ -1,0 +1,22 @@
+"""Alembic environment: migrations run on the connection handed in by analyzer.store.db.migrate."""
+
+from alembic import context
+
+from analyzer.store.models import Base
+
+target_metadata = Base.metadata
+connection = context.config.attributes.get("connection")
+
+if connection is None:
+    # `alembic revision --autogenerate` from a developer shell: use CONSENTRY_DB or the default.
+    from analyzer.store.db import make_engine, resolve_url
+
+    engine = make_engine(resolve_url(None))
+    with engine.begin() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+else:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
