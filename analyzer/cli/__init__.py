@@ -57,7 +57,10 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every expected failure is one line on stderr and a non-zero exit."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click hands back typer.Exit codes instead of exiting.
+        rc = app(args=argv, standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except CliError as exc:
         print(f"consentry: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)

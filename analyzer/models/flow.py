@@ -30,6 +30,7 @@ class FlowRecord:
     ts_start: dt.datetime
     source: str = "proxy"
     id: str | None = None
+    seq: int | None = None  # capture order within the session, assigned by the store
     http_version: str = "HTTP/1.1"
     request_headers: list[tuple[str, str]] = field(default_factory=list)
     request_body: bytes = b""

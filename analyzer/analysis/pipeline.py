@@ -1,0 +1,459 @@
+"""analyze_session: stored flows and events in, findings out (one analysis run).
+
+Order of work: events (consent, UI clicks, lifecycle, API calls, crypto) are read once
+and turned into the consent timeline, the foreground timeline and the call index; the
+identifier set and crypto index are built; then flows stream from the store one batch
+at a time (memory stays flat however large the session), each is scanned, placed on
+the timeline, attributed and judged. API-call rules and over-frequency run on the
+calls. Findings are sorted by (ts, id) and stored as the session's current run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from analyzer import __version__
+from analyzer.analysis.findings import api_call_ref, finding_id, request_line, sort_key
+from analyzer.attribution import SignatureTable, default_signatures
+from analyzer.correlate.calls import ApiCall, CallIndex
+from analyzer.correlate.timeline import (
+    DEVICE,
+    WORKSTATION,
+    ConsentTimeline,
+    ForegroundTimeline,
+    Placement,
+    iso,
+)
+from analyzer.models.events import PII_KINDS, CryptoEvent, EventParseError, parse_event
+from analyzer.models.flow import FlowRecord
+from analyzer.models.match import Match
+from analyzer.rules import RulesConfig, Ruleset, load_ruleset
+from analyzer.rules.engine import Hit, api_phase_hit, flow_hits, peak_window
+from analyzer.store.types import to_epoch_ms
+
+Progress = Callable[[int, int], None]
+_RANK = {"low": 0, "medium": 1, "high": 2}
+SCANNED_DIRECTIONS = ("request", "ws_client")
+
+
+@dataclass
+class AnalysisResult:
+    run_id: Any
+    findings: list[dict[str, Any]]
+    stats: dict[str, Any]
+    verdicts: dict[str, Any]
+
+
+@dataclass
+class SessionContext:
+    """Everything about a session the rules need besides the flows themselves."""
+
+    session: Any
+    ruleset: Ruleset
+    config: RulesConfig
+    enabled: frozenset[str]
+    package: str | None
+    first_party: tuple[str, ...]
+    timeline: ConsentTimeline
+    foreground: ForegroundTimeline
+    calls: list[ApiCall]
+    call_index: CallIndex
+    crypto_events: list[CryptoEvent]
+    signatures: SignatureTable
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def uncertainty_ms(self) -> float:
+        return float(self.session.clock_uncertainty_ms or 0.0)
+
+
+def first_party_domains(session: Any, extra: Iterable[str] = ()) -> tuple[str, ...]:
+    domains: list[str] = []
+    if session.app is not None:
+        domains += [d for d in (session.app.first_party_domains or []) if isinstance(d, str)]
+    domains += [d for d in (session.meta or {}).get("first_party_domains", []) if isinstance(d, str)]
+    domains += list(extra)
+    return tuple(dict.fromkeys(d.strip().lower() for d in domains if d.strip()))
+
+
+def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signatures: SignatureTable | None = None) -> SessionContext:
+    consent_rows, click_rows, lifecycle_rows, calls, crypto = [], [], [], [], []
+    unreadable = 0
+    for row in store.iter_events(session.id, types=["consent", "ui", "lifecycle", "api_call", "crypto"]):
+        if row.type == "consent":
+            consent_rows.append(row)
+        elif row.type == "ui":
+            if (row.data or {}).get("action") == "click":
+                click_rows.append(row)
+        elif row.type == "lifecycle":
+            lifecycle_rows.append(row)
+        elif row.type == "api_call":
+            calls.append(ApiCall.from_row(row))
+        elif row.type == "crypto":
+            try:
+                ev = parse_event(row.data)
+            except EventParseError:
+                unreadable += 1
+                continue
+            if isinstance(ev, CryptoEvent):
+                crypto.append(ev)
+    uncertainty = float(session.clock_uncertainty_ms or 0.0)
+    timeline = ConsentTimeline.build(
+        consent_rows, click_rows, uncertainty_ms=uncertainty, floor_ms=config.ambiguity_floor_ms,
+        ui_consent_near_ms=config.ui_consent_near_ms,
+    )
+    foreground = ForegroundTimeline.build(
+        lifecycle_rows, grace_ms=config.background_grace_ms, floor_ms=config.ambiguity_floor_ms, uncertainty_ms=uncertainty,
+    )
+    disabled = set(config.disabled_rules)
+    return SessionContext(
+        session=session,
+        ruleset=ruleset,
+        config=config,
+        enabled=frozenset(r for r in ruleset.rule_ids if r not in disabled),
+        package=session.app.package if session.app is not None else None,
+        first_party=first_party_domains(session),
+        timeline=timeline,
+        foreground=foreground,
+        calls=calls,
+        call_index=CallIndex(calls),
+        crypto_events=crypto,
+        signatures=signatures or default_signatures(),
+        stats={"unreadable_crypto_events": unreadable} if unreadable else {},
+    )
+
+
+# -- flows ------------------------------------------------------------------------------
+def _flow_clock(flow: FlowRecord) -> str:
+    """Proxy and imported flows carry workstation time; in-process hook flows device time."""
+    return DEVICE if flow.source == "hook" else WORKSTATION
+
+
+def dedupe_matches(matches: Sequence[Match]) -> list[Match]:
+    """One match per (PII type, value, location, path): the most confident, first found."""
+    best: dict[tuple[str, str, str, str], Match] = {}
+    for m in matches:
+        if m.direction not in ("request", "ws_client"):
+            continue
+        key = (m.pii_type, m.value, m.location, m.path)
+        kept = best.get(key)
+        if kept is None or _RANK.get(m.confidence, 0) > _RANK.get(kept.confidence, 0):
+            best[key] = m
+    return list(best.values())
+
+
+def _placement_evidence(placement: Placement) -> dict[str, Any]:
+    ref = placement.reference
+    out: dict[str, Any] = {
+        "relative_to_consent_ms": placement.relative_ms,
+        "consent_action": ref.action if ref is not None else None,
+    }
+    if placement.sides:
+        out["phase_candidates"] = list(placement.sides)
+    return out
+
+
+def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequence[Match]) -> list[dict[str, Any]]:
+    if not matches:
+        return []
+    clock = _flow_clock(flow)
+    ts_ms = to_epoch_ms(flow.ts_start)
+    placement = ctx.timeline.place(ts_ms, clock)
+    foreground = ctx.foreground.state_at(ts_ms, clock)
+    sig = ctx.signatures
+    party = sig.party_of(flow.host, first_party_domains=ctx.first_party, app_package=ctx.package)
+    host_sdk = sig.sdk_for_host(flow.host)
+    flow_stack = [str(f) for f in (flow.meta or {}).get("stack", []) if isinstance(f, str)]
+    flow_stack_sdk = sig.sdk_for_stack(flow_stack, ctx.package) if flow_stack else None
+    flow_ref = {"id": flow.id, "url": flow.url, "method": flow.method, "host": flow.host, "ts": iso(flow.ts_start)}
+    destination = {
+        "host": flow.host,
+        "party": party.party,
+        "sdk": host_sdk.id if host_sdk else None,
+        "organisation": host_sdk.organisation if host_sdk else (ctx.package if party.party == "first" else None),
+        "party_basis": party.basis,
+    }
+    slack = ctx.uncertainty_ms + ctx.config.ambiguity_floor_ms
+    out = []
+    for m in matches:
+        producer, producer_sdk = _producer(ctx, m, ts_ms, slack, party.party, host_sdk)
+        if flow_stack_sdk is not None:
+            sdk, basis = flow_stack_sdk, "flow_stack"
+        elif producer_sdk is not None:
+            sdk, basis = producer_sdk, "api_call_stack"
+        elif host_sdk is not None:
+            sdk, basis = host_sdk, "host"
+        else:
+            sdk, basis = None, ("api_call_stack" if producer is not None else None)
+        hits = flow_hits(m.confidence, placement, scheme=flow.scheme, party=party, foreground=foreground, enabled=ctx.enabled)
+        for hit in hits:
+            evidence: dict[str, Any] = {
+                "value": m.value,
+                "matched": m.matched,
+                "excerpt": m.excerpt,
+                "excerpt_span": list(m.excerpt_span),
+                "path": m.path,
+                "request_line": request_line(flow.method, flow.url),
+                "identifier_source": m.identifier_source,
+                "detector": m.detector,
+                "stack": flow_stack or (list(producer.stack) if producer is not None else []),
+                "api_call": api_call_ref(producer, producer_sdk.id if producer_sdk else None) if producer is not None else None,
+                **_placement_evidence(placement),
+                "sdk_basis": basis,
+                "foreground": foreground,
+                "known": m.known,
+            }
+            if hit.note:
+                evidence["note"] = hit.note
+            fid = finding_id(hit.rule, hit.phase, m.pii_type, "flow", seq, m.location, m.path, m.value)
+            out.append({
+                "id": fid,
+                "rule": hit.rule,
+                "phase": hit.phase,
+                "pii_type": m.pii_type,
+                "flow": flow_ref,
+                "location": m.location,
+                "encoding": list(m.encoding),
+                "destination": destination,
+                "sdk": sdk.id if sdk else None,
+                "sdk_name": sdk.name if sdk else None,
+                "organisation": sdk.organisation if sdk else None,
+                "confidence": hit.confidence,
+                "ts": flow_ref["ts"],
+                "evidence": evidence,
+            })
+    return out
+
+
+def _producer(ctx: SessionContext, m: Match, ts_ms: float, slack: float, party: str, host_sdk):
+    """The hooked call whose returned value this match carries: the latest one before the
+    flow, preferring a call made by the receiving side's code (the destination's SDK, or
+    the app itself for a first-party host) when several callers read the same value."""
+    if not m.known:
+        return None, None
+    candidates = ctx.call_index.producers(m.value, ts_ms, slack)
+    if not candidates:
+        return None, None
+    attributed = [(c, ctx.signatures.sdk_for_stack(c.stack, ctx.package)) for c in candidates]
+    if host_sdk is not None:
+        preferred = next(((c, s) for c, s in attributed if s is not None and s.id == host_sdk.id), None)
+    elif party == "first":
+        preferred = next(((c, s) for c, s in attributed if s is None), None)
+    else:
+        preferred = None
+    return preferred or attributed[0]
+
+
+# -- API calls ---------------------------------------------------------------------------
+@dataclass
+class _CallGroup:
+    rule: str
+    phase: str
+    confidence: str
+    first: ApiCall
+    sdk: str | None
+    placement: Placement
+    count: int = 0
+    last_iso: str = ""
+    note: str | None = None
+
+
+def call_sdk(ctx: SessionContext, call: ApiCall) -> str | None:
+    sdk = ctx.signatures.sdk_for_stack(call.stack, ctx.package)
+    return sdk.id if sdk else None
+
+
+def api_findings(ctx: SessionContext) -> list[dict[str, Any]]:
+    groups: dict[tuple, _CallGroup] = {}
+    for call in sorted(ctx.calls, key=lambda c: (c.first_ts_ms, c.seq)):
+        if call.kind not in PII_KINDS:
+            continue
+        first = ctx.timeline.place(call.first_ts_ms, call.clock)
+        last = ctx.timeline.place(call.ts_ms, call.clock) if call.ts_ms != call.first_ts_ms else first
+        sdk = call_sdk(ctx, call)
+        hits: list[tuple[Hit, Placement]] = []
+        hit = api_phase_hit(first, last, ctx.enabled)
+        if hit is not None:
+            hits.append((hit, first if hit.phase == first.phase else last))
+        if "background-collection" in ctx.enabled and ctx.foreground.state_at(call.ts_ms, call.clock) == "background":
+            hits.append((Hit("background-collection", last.phase, "high"), last))
+        for hit, placement in hits:
+            key = (hit.rule, hit.phase, call.api, call.kind, sdk, call.value)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _CallGroup(hit.rule, hit.phase, hit.confidence, call, sdk, placement, note=hit.note)
+            group.count += call.count
+            group.last_iso = call.ts_iso
+    return [_call_finding(ctx, g) for g in groups.values()]
+
+
+def _call_finding(ctx: SessionContext, g: _CallGroup) -> dict[str, Any]:
+    call = g.first
+    sdk = ctx.signatures.get(g.sdk)
+    evidence: dict[str, Any] = {
+        "value": call.value,
+        "stack": list(call.stack),
+        "api_call": api_call_ref(call, g.sdk),
+        **_placement_evidence(g.placement),
+        "count": g.count,
+        "last_ts": g.last_iso,
+        "sdk_basis": "api_call_stack" if g.sdk else None,
+    }
+    if g.note:
+        evidence["note"] = g.note
+    return {
+        "id": finding_id(g.rule, g.phase, call.kind, "api", call.seq, call.api, g.sdk, call.value),
+        "rule": g.rule,
+        "phase": g.phase,
+        "pii_type": call.kind,
+        "flow": None,
+        "location": None,
+        "encoding": [],
+        "destination": None,
+        "sdk": g.sdk,
+        "sdk_name": sdk.name if sdk else None,
+        "organisation": sdk.organisation if sdk else None,
+        "confidence": g.confidence,
+        "ts": call.first_ts_iso,
+        "evidence": evidence,
+    }
+
+
+def frequency_findings(ctx: SessionContext) -> list[dict[str, Any]]:
+    if "over-frequency-collection" not in ctx.enabled:
+        return []
+    groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
+    for call in ctx.calls:
+        groups[(call.api, call_sdk(ctx, call))].append(call)
+    out = []
+    for (api, sdk_id), calls in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        limit = ctx.config.over_frequency.limit_for(api)
+        peak = peak_window([(c.first_ts_ms, c.ts_ms, c.count) for c in calls], limit.window_ms)
+        if peak is None or peak.count <= limit.max_calls:
+            continue
+        calls.sort(key=lambda c: (c.first_ts_ms, c.seq))
+        first = calls[0]
+        at_peak = next((c for c in calls if c.ts_ms >= peak.start_ms), first)
+        placement = ctx.timeline.place(peak.start_ms, first.clock)
+        sdk = ctx.signatures.get(sdk_id)
+        kinds = sorted({c.kind for c in calls if c.kind})
+        out.append({
+            "id": finding_id("over-frequency-collection", placement.phase, kinds[0] if kinds else None, "api", first.seq, api, sdk_id),
+            "rule": "over-frequency-collection",
+            "phase": placement.phase,
+            "pii_type": kinds[0] if kinds else None,
+            "flow": None,
+            "location": None,
+            "encoding": [],
+            "destination": None,
+            "sdk": sdk_id,
+            "sdk_name": sdk.name if sdk else None,
+            "organisation": sdk.organisation if sdk else None,
+            "confidence": "high",
+            "ts": iso_ms(peak.start_ms),
+            "evidence": {
+                "value": at_peak.value,
+                "stack": list(at_peak.stack),
+                "api_call": api_call_ref(at_peak, sdk_id),
+                **_placement_evidence(placement),
+                "count": peak.count,
+                "window_ms": limit.window_ms,
+                "limit": limit.max_calls,
+                "total_calls": peak.total,
+                "first_ts": first.first_ts_iso,
+                "last_ts": max(calls, key=lambda c: c.ts_ms).ts_iso,
+                "peak_end_ts": iso_ms(peak.end_ms),
+            },
+        })
+    return out
+
+
+def iso_ms(ms: float) -> str:
+    from analyzer.store.types import from_epoch_ms
+
+    return iso(from_epoch_ms(ms))
+
+
+# -- the run ----------------------------------------------------------------------------
+def _scan(flow: FlowRecord, ids, crypto, limits):
+    from analyzer.match import scan_flow
+
+    directions = SCANNED_DIRECTIONS if flow.websocket else ("request",)
+    return scan_flow(flow, ids, crypto, limits, directions=directions)
+
+
+def build_matchers(store, ctx: SessionContext):
+    from analyzer.match import CryptoIndex, IdentifierSet
+
+    idents = [(i.kind, i.value, i.source) for i in store.identifiers(ctx.session.id)]
+    return IdentifierSet.build(idents), CryptoIndex.build(ctx.crypto_events), len(idents)
+
+
+def analyze_session(
+    store,
+    session_name: str,
+    *,
+    ruleset: str | None = None,
+    progress: Progress | None = None,
+    rules_config: dict[str, Any] | None = None,
+    limits=None,
+) -> AnalysisResult:
+    """Analyse a stored session and make the result its current analysis run."""
+    started = time.monotonic()
+    session = store.get_session(session_name)
+    rs = load_ruleset(ruleset)
+    config = rs.config(rules_config)
+    ctx = load_context(store, session, rs, config)
+    ids, crypto, n_idents = build_matchers(store, ctx)
+    total = store.counts(session.id)["flows"]
+    run_id = store.start_run(session.id, rs.version, __version__)
+    try:
+        findings, flow_stats = _flow_pass(store, ctx, ids, crypto, limits, total, progress)
+        findings += api_findings(ctx)
+        findings += frequency_findings(ctx)
+    except BaseException as exc:
+        store.fail_run(run_id, f"{type(exc).__name__}: {str(exc)[:200]}")
+        raise
+    findings.sort(key=sort_key)
+    verdicts = {rule: sum(1 for f in findings if f["rule"] == rule) for rule in rs.rule_ids if rule in ctx.enabled}
+    stats = {
+        **ctx.stats,
+        **flow_stats,
+        "identifiers": n_idents,
+        "api_call_events": len(ctx.calls),
+        "crypto_events": len(ctx.crypto_events),
+        "consent_basis": ctx.timeline.basis,
+        "consent_transitions": len(ctx.timeline.transitions),
+        "findings": len(findings),
+        "ruleset": rs.version,
+        "config": config.model_dump(mode="json"),
+        "first_party_domains": list(ctx.first_party),
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }
+    store.finish_run(run_id, findings, stats=stats, verdicts=verdicts)
+    return AnalysisResult(run_id, findings, stats, verdicts)
+
+
+def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    findings: list[dict[str, Any]] = []
+    scanned = with_pii = matches_total = 0
+    notes: list[str] = []
+    # Flows stream in capture order; the position is the flow's key in finding ids.
+    for position, flow in enumerate(store.iter_flows(ctx.session.id), 1):
+        scanned = position
+        scan = _scan(flow, ids, crypto, limits)
+        for note in scan.notes:
+            if len(notes) < 50:
+                notes.append(f"flow {position}: {note}")
+        matches = dedupe_matches(scan.matches)
+        if matches:
+            with_pii += 1
+            matches_total += len(matches)
+            findings += flow_findings(ctx, flow, position, matches)
+        if progress is not None:
+            progress(scanned, total)
+    return findings, {"flows": scanned, "flows_with_pii": with_pii, "matches": matches_total, "scan_notes": notes}
+

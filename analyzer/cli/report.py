@@ -1,0 +1,135 @@
+"""`consentry report NAME|--app PACKAGE --format html|json|md --output PATH`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from analyzer.cli.common import CliError, err_console, open_store
+from analyzer.report import FORMATS, LANGUAGES, render
+
+# Per-app sections in this order; other choices (accept-after=S, ...) follow by name.
+CHOICE_ORDER = ("accept", "refuse", "none", "withdraw")
+
+
+def load_builder():
+    """The analysis side's ``build_report(store, name)`` (it analyses unanalysed sessions)."""
+    try:
+        from analyzer.report.build import build_report
+    except ModuleNotFoundError as exc:
+        if exc.name in ("analyzer.report.build",):
+            raise CliError("this installation has no report builder (analyzer.report.build)") from None
+        raise
+    return build_report
+
+
+def latest_per_choice(store, package: str) -> list[str]:
+    """Names of the newest finished session of each consent choice recorded for an app."""
+    latest: dict[str, Any] = {}
+    for row in store.list_sessions(app=package):
+        if row.status == "recording":
+            continue
+        latest[row.consent_choice or "unknown"] = row  # list is oldest first
+    if not latest:
+        raise CliError(f"no recorded sessions of app {package!r}")
+
+    def order(choice: str) -> tuple[int, str]:
+        return (CHOICE_ORDER.index(choice) if choice in CHOICE_ORDER else len(CHOICE_ORDER), choice)
+
+    return [latest[c].name for c in sorted(latest, key=order)]
+
+
+def build_reports(store, names: list[str]) -> list:
+    from analyzer.store import SessionNotFound, StoreError
+
+    for name in names:
+        if store.find_session(name) is None:
+            raise CliError(f"unknown session {name!r} (see `consentry sessions list`)")
+    build_report = load_builder()
+    reports = []
+    for name in names:
+        try:
+            reports.append(build_report(store, name))
+        except SessionNotFound:
+            raise CliError(f"unknown session {name!r} (see `consentry sessions list`)") from None
+        except StoreError as exc:
+            raise CliError(str(exc)) from None
+    return reports
+
+
+def check_output(output: str | None) -> Path | None:
+    """Fail before the (possibly long) analysis when the report could not be written."""
+    if output in (None, "-"):
+        return None
+    path = Path(output).expanduser()
+    if path.is_dir():
+        raise CliError(f"cannot write report to {path}: it is a directory")
+    parent = path.parent
+    if not parent.is_dir():
+        raise CliError(f"cannot write report to {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write report to {path}: directory {parent} is not writable")
+    return path
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write atomically: a half-written evidence file must never replace a good one."""
+    path = check_output(output)
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    parent = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise CliError(f"cannot write report to {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CliError(f"cannot write report to {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report_command(
+        name: str = typer.Argument(None, metavar="NAME", help="Session name (omit with --app)."),
+        app_package: str = typer.Option(None, "--app", metavar="PACKAGE", help="Per-app report: the latest session of each consent choice of this package."),
+        fmt: str = typer.Option("html", "--format", "-f", help="html | json | md"),
+        output: str = typer.Option(None, "--output", "-o", metavar="PATH", help="Output file ('-' or omitted: stdout)."),
+        lang: str = typer.Option("en", "--lang", help="Label language: en | zh"),
+        redact: bool = typer.Option(False, "--redact", help="Mask personal data values (first 4 / last 3 characters kept)."),
+    ) -> None:
+        """Write the evidence report of a session (or of an app's sessions)."""
+        if fmt not in FORMATS:
+            raise CliError(f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
+        if lang not in LANGUAGES:
+            raise CliError(f"unknown language {lang!r} (choose one of {', '.join(LANGUAGES)})")
+        if bool(name) == bool(app_package):
+            raise CliError("give either a session NAME or --app PACKAGE")
+        check_output(output)
+        store = open_store()
+        names = latest_per_choice(store, app_package) if app_package else [name]
+        reports = build_reports(store, names)
+        text = render(reports, fmt, lang=lang, redact=redact)
+        write_output(text, output)
+        if output not in (None, "-"):
+            findings = sum(len(r.findings) for r in reports)
+            err_console.print(
+                f"wrote {fmt} report of {', '.join(names)} ({findings} findings) to {output}", markup=False, highlight=False
+            )

@@ -1,0 +1,117 @@
+"""Hooked sensitive API calls, and which call produced a value seen on the wire."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from analyzer.correlate.timeline import clock_of_origin, iso
+from analyzer.store.types import from_epoch_ms, to_epoch_ms
+
+
+def normalize_ret(ret: Any) -> str | None:
+    """The value a call returned, in the form identifiers use (location: "lat,lon")."""
+    if ret is None or isinstance(ret, bool):
+        return None
+    if isinstance(ret, (int, float)):
+        return str(ret)
+    if isinstance(ret, str):
+        return ret or None
+    if isinstance(ret, dict):
+        lat = ret.get("latitude", ret.get("lat"))
+        lon = ret.get("longitude", ret.get("lon", ret.get("lng")))
+        if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+            return f"{lat},{lon}"
+    return None
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    seq: int
+    api: str
+    kind: str | None
+    ret: Any
+    value: str | None
+    stack: tuple[str, ...]
+    count: int
+    ts_ms: float  # last call of the batch, workstation clock
+    first_ts_ms: float  # first call of the batch, workstation clock
+    ts_iso: str
+    first_ts_iso: str
+    clock: str
+
+    @classmethod
+    def from_row(cls, row) -> "ApiCall":
+        data = row.data or {}
+        ts_ms = to_epoch_ms(row.ts)
+        offset = (row.ts_source_ms or 0.0) - ts_ms  # device minus workstation for this event
+        first = data.get("first_ts")
+        first_ms = ts_ms
+        if isinstance(first, (int, float)) and not isinstance(first, bool) and first <= (row.ts_source_ms or first):
+            first_ms = float(first) - offset
+        stack = data.get("stack") or []
+        count = data.get("count", 1)
+        return cls(
+            seq=row.seq,
+            api=str(data.get("api", "")),
+            kind=data.get("kind"),
+            ret=data.get("ret"),
+            value=normalize_ret(data.get("ret")),
+            stack=tuple(str(f) for f in stack if isinstance(f, (str, int, float))),
+            count=count if isinstance(count, int) and not isinstance(count, bool) and count >= 1 else 1,
+            ts_ms=ts_ms,
+            first_ts_ms=first_ms,
+            ts_iso=iso(row.ts),
+            first_ts_iso=iso(from_epoch_ms(first_ms)) if first_ms != ts_ms else iso(row.ts),
+            clock=clock_of_origin(row.origin),
+        )
+
+    def ret_json(self) -> Any:
+        """The return value as JSON-safe data, long values cut (reports stay small)."""
+        try:
+            text = json.dumps(self.ret, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            return None
+        if len(text) <= 2000:
+            return self.ret
+        return text[:2000] + "…"
+
+
+class CallIndex:
+    """Calls by the value they returned, for "which call produced what this flow sends"."""
+
+    def __init__(self, calls: Iterable[ApiCall]) -> None:
+        by_value: dict[str, list[ApiCall]] = {}
+        for call in calls:
+            if call.value:
+                by_value.setdefault(call.value, []).append(call)
+        for items in by_value.values():
+            items.sort(key=lambda c: (c.first_ts_ms, c.seq))
+        self._by_value = by_value
+        self._times = {v: [c.first_ts_ms for c in items] for v, items in by_value.items()}
+
+    def producer(self, value: str, ts_ms: float, slack_ms: float = 0.0) -> ApiCall | None:
+        """The latest call returning ``value`` that started no later than ``ts_ms + slack_ms``."""
+        items = self._by_value.get(value)
+        if not items:
+            return None
+        i = bisect.bisect_right(self._times[value], ts_ms + slack_ms)
+        return items[i - 1] if i else None
+
+    def producers(self, value: str, ts_ms: float, slack_ms: float = 0.0) -> list[ApiCall]:
+        """Every call returning ``value`` that started no later than ``ts_ms + slack_ms``, latest first."""
+        items = self._by_value.get(value)
+        if not items:
+            return []
+        i = bisect.bisect_right(self._times[value], ts_ms + slack_ms)
+        return items[:i][::-1]
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_value.values())
+
+
+def parse_iso(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)

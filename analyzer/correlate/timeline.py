@@ -1,0 +1,243 @@
+"""The consent timeline of a session and the phase of anything timed against it.
+
+Which events move the phase:
+
+* ``consent`` events from the user's side (sources ``ui``, ``manual``, ``hook``,
+  ``import`` and any other except ``sdk_api``) are the timeline.
+* ``ui`` click events whose text reads as accept/refuse/withdraw count as a consent
+  event of that action when no explicit consent event of the same action lies within
+  ``ui_consent_near_ms`` of them (an agent that only reports clicks still works).
+* ``sdk_api`` consent events (the app telling an SDK "the user agreed") are what the app
+  *claims*, not what the user did: they only drive the phase when the session has no
+  user-side consent event at all. They are always kept as marks in the report.
+* ``shown`` never changes the phase.
+
+State machine, starting in ``pre_consent``: granted -> ``post_consent``; refused ->
+``post_refusal`` (``post_withdrawal`` when consent had been granted: refusing after
+agreeing withdraws); withdrawn -> ``post_withdrawal`` (``post_refusal`` when nothing had
+been granted). A mark that does not change the state is not a transition.
+
+Ambiguity: flows are timed on the workstation clock, hook events on the device clock
+corrected by the session's estimated offset. An item closer to a transition than
+``floor_ms`` (event-time resolution) plus, when the two are on different clocks, the
+session's ``clock_uncertainty_ms`` is ``ambiguous`` and keeps both candidate phases.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from analyzer.store.types import to_epoch_ms
+
+PRE, REFUSED, GRANTED, WITHDRAWN, AMBIGUOUS = "pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous"
+EFFECTIVE_ACTIONS = ("granted", "refused", "withdrawn")
+DEVICE, WORKSTATION = "device", "workstation"
+
+# Lower-case fragments; withdraw is tested first, then refuse ("不同意" contains "同意").
+WITHDRAW_WORDS = ("撤回", "withdraw", "revoke")
+REFUSE_WORDS = ("不同意", "拒绝", "暂不", "不允许", "不接受", "disagree", "decline", "reject", "deny", "refuse", "don't allow", "do not agree", "not now")
+ACCEPT_WORDS = ("同意", "允许", "接受", "agree", "accept", "allow", "consent", "got it")
+
+
+def classify_click(text: str | None) -> str | None:
+    """The consent action a clicked text stands for, or None."""
+    if not text:
+        return None
+    lower = text.strip().lower()
+    if any(w in lower for w in WITHDRAW_WORDS):
+        return "withdrawn"
+    if any(w in lower for w in REFUSE_WORDS):
+        return "refused"
+    if any(w in lower for w in ACCEPT_WORDS):
+        return "granted"
+    return None
+
+
+def clock_of_origin(origin: str) -> str:
+    """Hook and imported events carry device time; manual marks workstation time."""
+    return WORKSTATION if origin == "manual" else DEVICE
+
+
+@dataclass(frozen=True)
+class Mark:
+    ts_ms: float  # workstation clock
+    action: str  # shown | granted | refused | withdrawn
+    source: str
+    clock: str
+    seq: int
+    ts_iso: str
+    ts_device_ms: float | None = None
+    sdk: str | None = None
+    text: str | None = None
+    api: str | None = None
+    derived_from_click: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    ts_ms: float
+    before: str
+    after: str
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Placement:
+    phase: str
+    sides: tuple[str, str] | None = None  # (before, after) when ambiguous
+    reference: Mark | None = None  # nearest transition mark, else nearest mark of any kind
+    relative_ms: float | None = None  # item time minus reference time
+
+
+def _next_state(state: str, action: str) -> str:
+    if action == "granted":
+        return GRANTED
+    if action == "refused":
+        return WITHDRAWN if state in (GRANTED, WITHDRAWN) else REFUSED
+    if action == "withdrawn":
+        return WITHDRAWN if state in (GRANTED, WITHDRAWN) else REFUSED
+    return state
+
+
+def mark_from_row(row, *, derived_action: str | None = None) -> Mark:
+    data = row.data or {}
+    return Mark(
+        ts_ms=to_epoch_ms(row.ts),
+        action=derived_action or data.get("action", ""),
+        source="ui" if derived_action else str(data.get("source") or row.origin),
+        clock=clock_of_origin(row.origin),
+        seq=row.seq,
+        ts_iso=iso(row.ts),
+        ts_device_ms=row.ts_source_ms,
+        sdk=data.get("sdk"),
+        text=data.get("text"),
+        api=data.get("api"),
+        derived_from_click=derived_action is not None,
+    )
+
+
+def iso(value) -> str:
+    from analyzer.store.types import UTC
+
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class ConsentTimeline:
+    marks: list[Mark]  # everything worth showing, time order
+    transitions: list[Transition]
+    uncertainty_ms: float = 0.0
+    floor_ms: float = 5.0
+    basis: str = "none"  # user | sdk_api | none
+    _times: list[float] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._times = [t.ts_ms for t in self.transitions]
+
+    @classmethod
+    def build(
+        cls,
+        consent_rows: Iterable,
+        click_rows: Iterable = (),
+        *,
+        uncertainty_ms: float = 0.0,
+        floor_ms: float = 5.0,
+        ui_consent_near_ms: float = 2000.0,
+    ) -> "ConsentTimeline":
+        explicit = [mark_from_row(r) for r in consent_rows if (r.data or {}).get("action")]
+        user_side = [m for m in explicit if m.source != "sdk_api"]
+        for row in click_rows:
+            action = classify_click((row.data or {}).get("text"))
+            if action is None:
+                continue
+            ts = to_epoch_ms(row.ts)
+            if any(m.action == action and abs(m.ts_ms - ts) <= ui_consent_near_ms for m in user_side):
+                continue
+            derived = mark_from_row(row, derived_action=action)
+            explicit.append(derived)
+        marks = sorted(explicit, key=lambda m: (m.ts_ms, m.seq))
+        user_marks = [m for m in marks if m.source != "sdk_api" and m.action in EFFECTIVE_ACTIONS]
+        sdk_marks = [m for m in marks if m.source == "sdk_api" and m.action in EFFECTIVE_ACTIONS]
+        basis, driving = ("user", user_marks) if user_marks else (("sdk_api", sdk_marks) if sdk_marks else ("none", []))
+        transitions = []
+        state = PRE
+        for mark in driving:
+            after = _next_state(state, mark.action)
+            if after != state:
+                transitions.append(Transition(mark.ts_ms, state, after, mark))
+                state = after
+        return cls(marks, transitions, max(0.0, uncertainty_ms or 0.0), max(0.0, floor_ms), basis)
+
+    def window_ms(self, mark: Mark, item_clock: str) -> float:
+        return self.floor_ms + (self.uncertainty_ms if mark.clock != item_clock else 0.0)
+
+    def state_at(self, ts_ms: float) -> str:
+        i = bisect.bisect_right(self._times, ts_ms)
+        return self.transitions[i - 1].after if i else PRE
+
+    def place(self, ts_ms: float, item_clock: str) -> Placement:
+        """The phase at ``ts_ms`` for an item timed on ``item_clock``."""
+        near = [t for t in self.transitions if abs(ts_ms - t.ts_ms) <= self.window_ms(t.mark, item_clock)]
+        reference = self._reference(ts_ms)
+        relative = round(ts_ms - reference.ts_ms, 3) if reference is not None else None
+        if near:
+            sides = (near[0].before, near[-1].after)
+            if sides[0] != sides[1]:
+                return Placement(AMBIGUOUS, sides, reference, relative)
+        return Placement(self.state_at(ts_ms), None, reference, relative)
+
+    def _reference(self, ts_ms: float) -> Mark | None:
+        pool = [t.mark for t in self.transitions] or [m for m in self.marks]
+        if not pool:
+            return None
+        return min(pool, key=lambda m: (abs(ts_ms - m.ts_ms), m.seq))
+
+
+@dataclass
+class ForegroundTimeline:
+    """Foreground/background intervals from ``lifecycle`` events.
+
+    ``background`` counts only after ``grace_ms`` in the background, so the pause/resume
+    pair of switching between two activities of the app is not "background".
+    Before the first lifecycle event, and after ``start``/``exit``, the state is unknown.
+    """
+
+    changes: list[tuple[float, str, str]]  # (ts_ms, state, clock)
+    grace_ms: float = 1000.0
+    floor_ms: float = 5.0
+    uncertainty_ms: float = 0.0
+
+    @classmethod
+    def build(cls, lifecycle_rows: Iterable, *, grace_ms: float = 1000.0, floor_ms: float = 5.0, uncertainty_ms: float = 0.0) -> "ForegroundTimeline":
+        changes = []
+        for row in lifecycle_rows:
+            state = (row.data or {}).get("state")
+            mapped = {"foreground": "foreground", "background": "background"}.get(state, "unknown")
+            changes.append((to_epoch_ms(row.ts), mapped, clock_of_origin(row.origin), row.seq))
+        changes.sort(key=lambda c: (c[0], c[3]))
+        return cls([(t, s, c) for t, s, c, _ in changes], grace_ms, floor_ms, max(0.0, uncertainty_ms or 0.0))
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.changes)
+
+    def state_at(self, ts_ms: float, item_clock: str) -> str:
+        """foreground | background | unknown; unknown too when too close to a change to tell."""
+        state, since = "unknown", None
+        for t, s, clock in self.changes:
+            window = self.floor_ms + (self.uncertainty_ms if clock != item_clock else 0.0)
+            if abs(ts_ms - t) <= window and s != state:
+                return "unknown"
+            if t > ts_ms:
+                break
+            if s != state:
+                state, since = s, t
+        if state == "background" and since is not None and ts_ms - since < self.grace_ms:
+            return "unknown"
+        return state
+
+
+def phases_of(sides: Sequence[str] | None, phase: str) -> tuple[str, ...]:
+    return tuple(sides) if sides else (phase,)

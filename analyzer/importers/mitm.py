@@ -1,0 +1,92 @@
+"""Import of mitmproxy flow dumps (``mitmdump -w``, ``mitmproxy`` save files).
+
+Flows are read with mitmproxy's own reader and converted exactly as the live capture
+addon converts them. A dump cut short (a proxy killed mid-write) keeps every flow
+before the damage and reports where reading stopped; non-HTTP flows (TCP, UDP, DNS)
+are counted and skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from mitmproxy import exceptions, http, io as mio
+
+from analyzer.capture.convert import flow_to_record
+from analyzer.importers import (
+    FLOW_BATCH,
+    ImportFailed,
+    ImportResult,
+    SessionTarget,
+    check_input_file,
+    file_sha256,
+    load_events,
+    store_events,
+    store_flows,
+)
+from analyzer.models.flow import FlowRecord
+
+
+class _Tail:
+    """Where reading stopped, if the file is damaged."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+        self.read = 0
+        self.non_http = 0
+
+
+def iter_mitm_records(path: Path, tail: _Tail) -> Iterator[FlowRecord]:
+    with open(path, "rb") as fh:
+        reader = mio.FlowReader(fh)
+        try:
+            for flow in reader.stream():
+                tail.read += 1
+                if not isinstance(flow, http.HTTPFlow) or flow.request is None:
+                    tail.non_http += 1
+                    continue
+                yield flow_to_record(flow, source="import")
+        except exceptions.FlowReadException as exc:
+            tail.error = str(exc).splitlines()[0] if str(exc) else "invalid data"
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            tail.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable flow'}"
+
+
+def import_mitm(
+    store,
+    path: str | Path,
+    session_name: str,
+    events_path: str | Path | None = None,
+    *,
+    append: bool = False,
+    app: tuple[str, str] | None = None,
+) -> ImportResult:
+    """Import a mitmproxy dump (and optionally a session-events .jsonl) into a session."""
+    path = Path(path)
+    check_input_file(path)
+    events = load_events(Path(events_path) if events_path else None)
+    tail = _Tail()
+    records = iter_mitm_records(path, tail)
+    first = next(records, None)
+    if first is None and tail.error:
+        raise ImportFailed(f"{path} is not a readable mitmproxy flow file ({tail.error})")
+    source = {"format": "mitm", "file": path.name, "sha256": file_sha256(path)}
+    target = SessionTarget(store, session_name, append=append, app=app, source=source)
+    result = ImportResult(session=session_name, format="mitm", created=target.created)
+    batch: list[FlowRecord] = [first] if first is not None else []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= FLOW_BATCH:
+            store_flows(target, batch, result)
+            batch = []
+    store_flows(target, batch, result)
+    store_events(target, events, result)
+    if tail.non_http:
+        result.skipped += tail.non_http
+        result.warnings.append(f"{tail.non_http} non-HTTP flows (TCP/UDP/DNS) skipped")
+    if tail.error:
+        result.warnings.append(f"file is damaged after flow {tail.read}: {tail.error}; the {tail.read} flows before it were imported")
+    target.session_id  # an empty dump still makes the (empty) session the user asked for
+    target.note_import()
+    return result

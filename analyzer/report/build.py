@@ -1,0 +1,131 @@
+"""build_report: a stored session and its current analysis as the report JSON model.
+
+The session is analysed first when it has no current analysis run. Everything in the
+report comes from the store: the findings of the current run, the consent marks and
+sensitive API calls re-read from the session's events (placed with the configuration
+that run used), and digests of the recorded flows and events so the report can be
+verified against the store or an export later.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from analyzer import __version__
+from analyzer.analysis.digest import session_digests
+from analyzer.analysis.pipeline import analyze_session, call_sdk, load_context
+from analyzer.correlate.timeline import iso
+from analyzer.models.events import PII_KINDS
+from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
+from analyzer.rules import RulesetError, load_ruleset
+from analyzer.store.types import utcnow
+
+MAX_API_CALLS = 10_000  # entries in the report's call list (batched events; counts stay exact)
+
+
+def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None) -> Report:
+    session = store.get_session(session_name)
+    run = store.current_run(session.id)
+    if run is None or reanalyze or (ruleset is not None and run.ruleset_version != ruleset):
+        analyze_session(store, session_name, ruleset=ruleset)
+        run = store.current_run(session.id)
+    findings = store.findings(run.id)
+    rs = _ruleset_of(run.ruleset_version)
+    config = rs.config((run.stats or {}).get("config"))
+    ctx = load_context(store, session, rs, config)
+    counts = store.counts(session.id)
+    transition_seqs = {t.mark.seq for t in ctx.timeline.transitions}
+    api_calls, calls_total = _api_calls(ctx)
+    return Report(
+        generated_at=iso(utcnow()),
+        tool={"name": "consentry", "version": __version__, "ruleset_version": run.ruleset_version,
+              "analysis_run": str(run.id), "analysed_at": iso(run.finished_at) if run.finished_at else None,
+              "analysis_tool_version": run.tool_version},
+        session=_session_info(store, session, counts),
+        consent=[
+            ConsentMark(
+                ts=m.ts_iso, ts_device_ms=m.ts_device_ms if m.clock == "device" else None, action=m.action,
+                source=m.source, sdk=m.sdk, text=m.text, api=m.api, changes_phase=m.seq in transition_seqs,
+                derived_from_click=m.derived_from_click,
+            )
+            for m in ctx.timeline.marks
+            if m.action in ("shown", "granted", "refused", "withdrawn")
+        ],
+        findings=[Finding.model_validate(f) for f in findings],
+        rules=[RuleInfo.model_validate(r) for r in rs.rules],
+        summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls)),
+        api_calls=api_calls,
+    )
+
+
+def _ruleset_of(version: str):
+    try:
+        return load_ruleset(version)
+    except RulesetError:
+        return load_ruleset(None)
+
+
+def _session_info(store, session, counts: dict[str, Any]) -> SessionInfo:
+    app: dict[str, Any] = {}
+    if session.app is not None:
+        app = {"package": session.app.package, "version": session.app.version, "name": session.app.name,
+               "first_party_domains": list(session.app.first_party_domains or [])}
+    extra_domains = (session.meta or {}).get("first_party_domains")
+    if extra_domains:
+        app["extra_first_party_domains"] = list(extra_domains)
+    device: dict[str, Any] = {}
+    if session.device is not None:
+        device = {"kind": session.device.kind, "serial": session.device.serial, "name": session.device.name,
+                  **(session.device.info or {})}
+    return SessionInfo(
+        id=str(session.id), name=session.name, app=app, device=device, consent_choice=session.consent_choice,
+        status=session.status, started_at=iso(session.started_at) if session.started_at else None,
+        ended_at=iso(session.ended_at) if session.ended_at else None,
+        clock_offset_ms=session.clock_offset_ms, clock_uncertainty_ms=session.clock_uncertainty_ms,
+        flow_count=counts["flows"], event_count=counts["events"], hashes=session_digests(store, session.id),
+        status_detail=session.status_detail, events_by_type=counts.get("events_by_type", {}),
+    )
+
+
+def _api_calls(ctx) -> tuple[list[ApiCallRef], int]:
+    sensitive = [c for c in ctx.calls if c.kind in PII_KINDS]
+    sensitive.sort(key=lambda c: (c.first_ts_ms, c.seq))
+    refs = []
+    for call in sensitive[:MAX_API_CALLS]:
+        refs.append(ApiCallRef(
+            api=call.api, ts=call.first_ts_iso, kind=call.kind, ret=call.ret_json(), stack=list(call.stack),
+            count=call.count, sdk=call_sdk(ctx, call), phase=ctx.timeline.place(call.first_ts_ms, call.clock).phase,
+            last_ts=call.ts_iso, seq=call.seq,
+        ))
+    return refs, len(sensitive)
+
+
+def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, calls_total: int, calls_listed: int) -> dict[str, Any]:
+    by_rule = Counter(f["rule"] for f in findings)
+    by_phase = Counter(f["phase"] for f in findings)
+    by_sdk = Counter(f.get("sdk") or _lane(f) for f in findings)
+    rows = []
+    for rule in rs.rules:
+        if rule["id"] not in verdicts and rule["id"] not in by_rule:
+            continue  # disabled in that run
+        count = by_rule.get(rule["id"], 0)
+        rows.append({"rule": rule["id"], "title": rule["title"], "title_zh": rule.get("title_zh"),
+                     "severity": rule["severity"], "status": "violation" if count else "pass", "count": count})
+    return {
+        "by_rule": dict(sorted(by_rule.items())),
+        "by_phase": dict(sorted(by_phase.items())),
+        "by_sdk": dict(sorted(by_sdk.items())),
+        "verdicts": rows,
+        "violations": sum(1 for r in rows if r["status"] == "violation"),
+        "consent_basis": ctx.timeline.basis,
+        "api_calls_total": calls_total,
+        "api_calls_listed": calls_listed,
+    }
+
+
+def _lane(finding: dict[str, Any]) -> str:
+    dest = finding.get("destination") or {}
+    if dest.get("sdk"):
+        return dest["sdk"]
+    return "app" if dest.get("party") == "first" else "unknown"

@@ -1,0 +1,230 @@
+"""Layout of the session timeline SVG: pure geometry, no markup.
+
+Consent events become vertical marks, the phase between them is shaded, and findings
+and sensitive API calls become points in one lane per SDK (plus "app"/"unknown"). A
+lane with more points than fit is aggregated into time bins so a 10,000-finding
+session stays a light, readable picture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from analyzer.models.report import ApiCallRef, Finding, Report
+
+WIDTH = 1000
+LEFT = 130  # room for lane names
+RIGHT = 20
+TOP = 46  # room for consent labels
+LANE_HEIGHT = 26
+AXIS_HEIGHT = 28
+# Above this many points a lane is drawn as time bins with counts.
+MAX_POINTS_PER_LANE = 150
+BINS_PER_LANE = 60
+
+_PHASE_AFTER = {"granted": "post_consent", "refused": "post_refusal", "withdrawn": "post_withdrawal"}
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    ts: str
+    finding: Finding | None = None
+    call: ApiCallRef | None = None
+
+
+@dataclass
+class Bin:
+    x: float
+    y: float
+    width: float
+    count: int
+    kind: str  # "finding" | "api"
+    ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Mark:
+    x: float
+    action: str
+    ts: str
+    source: str
+    label_y: float
+
+
+@dataclass
+class Band:
+    x: float
+    width: float
+    phase: str
+
+
+@dataclass
+class Lane:
+    name: str
+    y: float
+    findings: list[Point] = field(default_factory=list)
+    calls: list[Point] = field(default_factory=list)
+    finding_bins: list[Bin] = field(default_factory=list)
+    call_bins: list[Bin] = field(default_factory=list)
+
+
+@dataclass
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass
+class Timeline:
+    width: int
+    height: int
+    plot_top: float
+    plot_bottom: float
+    lanes: list[Lane]
+    marks: list[Mark]
+    bands: list[Band]
+    ticks: list[Tick]
+    finding_count: int
+    aggregated: bool
+
+
+def parse_ts(text: str | None) -> float | None:
+    """ISO-8601 to epoch seconds; None for missing or unreadable times."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.timestamp()
+
+
+def finding_lane(finding: Finding) -> str:
+    if finding.sdk:
+        return finding.sdk
+    dest = finding.destination
+    if dest is not None and dest.sdk:
+        return dest.sdk
+    if dest is not None and dest.party == "first":
+        return "app"
+    return "unknown"
+
+
+def call_lane(call: ApiCallRef) -> str:
+    return call.sdk or "unknown"
+
+
+def lane_order(names: set[str]) -> list[str]:
+    sdks = sorted(n for n in names if n not in ("app", "unknown"))
+    return sdks + [n for n in ("app", "unknown") if n in names]
+
+
+def build_timeline(report: Report) -> Timeline:
+    finding_times = [(f, parse_ts(f.ts)) for f in report.findings]
+    call_times = [(c, parse_ts(c.ts)) for c in report.api_calls]
+    mark_times = [(m, parse_ts(m.ts)) for m in report.consent]
+    known = [t for _, t in finding_times + call_times + mark_times if t is not None]
+    known += [t for t in (parse_ts(report.session.started_at), parse_ts(report.session.ended_at)) if t is not None]
+    t0 = min(known) if known else 0.0
+    t1 = max(known) if known else 1.0
+    span = max(t1 - t0, 1e-3)
+    plot_w = WIDTH - LEFT - RIGHT
+
+    def x_of(t: float | None) -> float:
+        return LEFT + plot_w * (((t if t is not None else t0) - t0) / span)
+
+    names = {finding_lane(f) for f in report.findings} | {call_lane(c) for c in report.api_calls}
+    lanes = [Lane(name, TOP + i * LANE_HEIGHT + LANE_HEIGHT / 2) for i, name in enumerate(lane_order(names))]
+    by_name = {lane.name: lane for lane in lanes}
+    for f, t in finding_times:
+        lane = by_name[finding_lane(f)]
+        lane.findings.append(Point(x_of(t), lane.y, f.ts, finding=f))
+    for c, t in call_times:
+        lane = by_name[call_lane(c)]
+        lane.calls.append(Point(x_of(t), lane.y, c.ts, call=c))
+    aggregated = False
+    for lane in lanes:
+        if len(lane.findings) > MAX_POINTS_PER_LANE:
+            lane.finding_bins = _bin(lane.findings, lane.y, "finding")
+            lane.findings = []
+            aggregated = True
+        if len(lane.calls) > MAX_POINTS_PER_LANE:
+            lane.call_bins = _bin(lane.calls, lane.y, "api")
+            lane.calls = []
+
+    plot_bottom = TOP + max(len(lanes), 1) * LANE_HEIGHT
+    marks = [
+        Mark(x_of(t), m.action, m.ts, m.source, label_y=14 + 14 * (i % 2))
+        for i, (m, t) in enumerate(sorted(mark_times, key=lambda mt: mt[1] if mt[1] is not None else t0))
+    ]
+    return Timeline(
+        width=WIDTH,
+        height=int(plot_bottom + AXIS_HEIGHT),
+        plot_top=TOP,
+        plot_bottom=plot_bottom,
+        lanes=lanes,
+        marks=marks,
+        bands=_bands(marks, LEFT, WIDTH - RIGHT),
+        ticks=_ticks(t0, span, x_of),
+        finding_count=len(report.findings),
+        aggregated=aggregated,
+    )
+
+
+def _bin(points: list[Point], y: float, kind: str) -> list[Bin]:
+    plot_w = WIDTH - LEFT - RIGHT
+    bin_w = plot_w / BINS_PER_LANE
+    buckets: dict[int, list[Point]] = {}
+    for p in points:
+        idx = min(int((p.x - LEFT) / bin_w), BINS_PER_LANE - 1)
+        buckets.setdefault(idx, []).append(p)
+    bins = []
+    for idx in sorted(buckets):
+        members = buckets[idx]
+        ids = [p.finding.id for p in members if p.finding is not None][:50]
+        bins.append(Bin(LEFT + idx * bin_w, y, bin_w, len(members), kind, ids))
+    return bins
+
+
+def _bands(marks: list[Mark], left: float, right: float) -> list[Band]:
+    """Shaded phases: pre-consent until the first decision, then whatever each decision starts."""
+    bands: list[Band] = []
+    phase, start = "pre_consent", left
+    for mark in marks:
+        nxt = _PHASE_AFTER.get(mark.action)
+        if nxt is None or nxt == phase:
+            continue
+        if mark.x > start:
+            bands.append(Band(start, mark.x - start, phase))
+        phase, start = nxt, mark.x
+    if right > start:
+        bands.append(Band(start, right - start, phase))
+    return bands
+
+
+def _ticks(t0: float, span: float, x_of) -> list[Tick]:
+    step = _nice_step(span / 8)
+    ticks = []
+    k = 0
+    while k * step <= span + 1e-9 and k < 50:
+        ticks.append(Tick(x_of(t0 + k * step), _fmt_offset(k * step)))
+        k += 1
+    return ticks
+
+
+def _nice_step(raw: float) -> float:
+    for step in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600):
+        if step >= raw:
+            return step
+    return 3600 * max(1, round(raw / 3600))
+
+
+def _fmt_offset(seconds: float) -> str:
+    if seconds >= 120:
+        return f"+{seconds / 60:g} min"
+    return f"+{seconds:g} s"

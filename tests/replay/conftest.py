@@ -1,0 +1,14 @@
+"""Fixtures of the replay/diff tests; the session builders live in replay_sessions.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.store import open_store
+
+
+@pytest.fixture
+def cli_store(tmp_path):
+    """The SQLite store the `cli` fixture's commands use, opened in this process too."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    return open_store(url)
