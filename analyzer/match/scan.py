@@ -1,0 +1,248 @@
+"""scan_flow: decode one flow and find the personal data in it.
+
+Fast path first: the URL, headers and content-decoded body are scanned as one text
+by the variant automaton, the crypto index and the detectors' cheap triggers.
+Only a flow where something could be found is walked structurally (to get exact
+locations, paths and decode chains). Most ordinary traffic stops after one pass.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+from urllib.parse import unquote_plus
+
+from analyzer.decode.content import decode_content
+from analyzer.decode.limits import Budget, DecodeLimits
+from analyzer.decode.walk import Leaf, Walker, walk_headers, walk_url, walk_websocket
+from analyzer.decode import formats
+from analyzer.match import detectors
+from analyzer.match.crypto import CryptoIndex
+from analyzer.match.identifiers import IdentifierSet, Variant
+from analyzer.match.keys import any_key_in, key_class
+from analyzer.models.flow import FlowRecord
+from analyzer.models.match import Match
+
+EXCERPT_CHARS = 240
+DIRECTIONS = ("request", "response", "ws_client", "ws_server")
+_CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
+_LOCATION_KEYS = ("location", "latitude", "longitude")
+
+
+@dataclass
+class FlowScan:
+    matches: list[Match] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    leaves: int = 0  # leaves walked (0: the fast path found nothing worth walking)
+
+
+def excerpt(text: str, start: int, end: int, width: int = EXCERPT_CHARS) -> tuple[str, tuple[int, int]]:
+    """Up to ``width`` characters of text around [start, end), and the hit's span inside them."""
+    hit = end - start
+    if hit >= width:
+        return text[start : start + width], (0, width)
+    room = width - hit
+    after = min(len(text) - end, room - min(start, room // 2))
+    before = min(start, room - after)
+    return text[start - before : end + after], (before, before + hit)
+
+
+class _Collector:
+    """Matches of one flow, deduplicated on (pii_type, value, location, path)."""
+
+    def __init__(self) -> None:
+        self.best: dict[tuple[str, str, str, str, str], Match] = {}
+
+    def add(self, match: Match) -> None:
+        key = (match.pii_type, match.value, match.location, match.path, match.direction)
+        old = self.best.get(key)
+        if old is None or self._rank(match) > self._rank(old):
+            self.best[key] = match
+
+    @staticmethod
+    def _rank(m: Match) -> tuple[int, int, int, int]:
+        return (m.known, _CONFIDENCE_RANK[m.confidence], -len(m.encoding), len(m.matched))
+
+    def matches(self) -> list[Match]:
+        return list(self.best.values())
+
+
+def _leaf_hits(leaves: Sequence[Leaf], ids: IdentifierSet) -> Iterable[tuple[Leaf, int, int, tuple[Variant, ...]]]:
+    """All variant hits in all leaves with one automaton pass over the joined texts."""
+    if not leaves or not ids.variants:
+        return
+    joined = "\x00".join(leaf.text for leaf in leaves)  # NUL is never inside a variant
+    starts = []
+    pos = 0
+    for leaf in leaves:
+        starts.append(pos)
+        pos += len(leaf.text) + 1
+    for start, end, variants in ids.find(joined):
+        i = bisect_right(starts, start) - 1
+        yield leaves[i], start - starts[i], end - starts[i], variants
+
+
+def _known_matches(leaves: Sequence[Leaf], ids: IdentifierSet, out: _Collector) -> None:
+    pending: list[tuple[Leaf, int, int, Variant]] = []
+    found_coords: set[tuple[str, str, str, str]] = set()  # (location, direction, identifier value, lat|lon)
+    for leaf, start, end, variants in _leaf_hits(leaves, ids):
+        for v in variants:
+            if v.coordinate:
+                found_coords.add((leaf.location, leaf.direction, v.identifier.value, v.coordinate))
+            if v.needs_context:
+                pending.append((leaf, start, end, v))
+            else:
+                out.add(_known(leaf, start, end, v))
+    for leaf, start, end, v in pending:
+        partner = "lon" if v.coordinate == "lat" else "lat"
+        near_key = key_class(leaf.key) in _LOCATION_KEYS or any(any_key_in(leaf.keys, k) for k in _LOCATION_KEYS)
+        if near_key or (leaf.location, leaf.direction, v.identifier.value, partner) in found_coords:
+            out.add(_known(leaf, start, end, v))
+
+
+def _known(leaf: Leaf, start: int, end: int, v: Variant) -> Match:
+    text, span = excerpt(leaf.text, start, end)
+    return Match(
+        pii_type=v.identifier.kind, value=v.identifier.value, matched=v.text, location=leaf.location,
+        path=leaf.path, encoding=leaf.encoding + v.decode_steps, confidence="high", known=True,
+        excerpt=text, excerpt_span=span, identifier_source=v.identifier.source, direction=leaf.direction,
+    )
+
+
+def _detected(leaf: Leaf, d: detectors.Detection) -> Match:
+    text, span = excerpt(leaf.text, d.start, d.end)
+    return Match(
+        pii_type=d.pii_type, value=d.value, matched=leaf.text[d.start : d.end], location=leaf.location,
+        path=leaf.path, encoding=leaf.encoding, confidence=d.confidence, known=False,
+        excerpt=text, excerpt_span=span, detector=d.detector, direction=leaf.direction,
+    )
+
+
+def _detector_matches(leaves: Sequence[Leaf], ids: IdentifierSet, out: _Collector) -> None:
+    """Detections, except where a known identifier already explains the leaf."""
+    known_values = ids.known_values
+    explained = {(m.location, m.path, m.direction) for m in out.matches() if m.known}
+    for leaf in leaves:
+        if (leaf.location, leaf.path, leaf.direction) in explained:
+            continue
+        for d in detectors.detect_leaf(leaf):
+            if d.value.lower() not in known_values:
+                out.add(_detected(leaf, d))
+    for leaf, d in detectors.detect_groups(leaves):
+        if (leaf.location, leaf.path, leaf.direction) not in explained and d.value.lower() not in known_values:
+            out.add(_detected(leaf, d))
+
+
+class _Relevance:
+    """Which scalars of a walked document deserve a leaf: those holding a variant seen in
+    the document's text, and those a detector could fire on."""
+
+    def __init__(self, ids: IdentifierSet, run_detectors: bool) -> None:
+        self.ids = ids
+        self.run_detectors = run_detectors
+        self.hits: set[str] = set()
+        self.seen = ""  # text already observed by the fast path
+
+    def observe(self, text: str) -> None:
+        if not self.ids.variants or (self.seen and self.seen.endswith(text)):
+            return
+        for _, variants in self.ids.automaton.iter(text):
+            self.hits.add(variants[0].text)
+
+    def _hit(self, text: str) -> bool:
+        if text in self.hits:
+            return True
+        for h in self.hits:
+            if h in text:
+                return True
+        return False
+
+    def wants(self, text: str, keys: tuple[str, ...]) -> bool:
+        return (self.hits and self._hit(text)) or (self.run_detectors and detectors.leaf_candidate(text, keys))
+
+    def wants_number(self, text: str, keys: tuple[str, ...]) -> bool:
+        return (self.hits and self._hit(text)) or (self.run_detectors and detectors.number_candidate(text, keys))
+
+
+def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoIndex | None,
+                   run_detectors: bool, min_blob: int, relevance: _Relevance, unquotes: int = 2) -> bool:
+    if ids.variants and _variant_hit(text, ids, relevance.hits):
+        return True
+    if crypto is not None and (crypto.hits(text) or crypto.plaintexts_in_bytes(raw)):
+        return True
+    if run_detectors and detectors.worth_walking(raw, formats.mostly_text(raw)):
+        return True
+    if formats.may_hide_text(text, min_blob):
+        return True
+    if unquotes and "%" in text and formats.mostly_text(raw):  # URL-encoded: look again, decoded
+        unquoted = unquote_plus(text)
+        if unquoted != text:
+            return _worth_walking(unquoted.encode("utf-8", "surrogateescape"), unquoted, ids, crypto,
+                                  run_detectors, min_blob, relevance, unquotes - 1)
+    return False
+
+
+def _variant_hit(text: str, ids: IdentifierSet, seen: set[str]) -> bool:
+    """One pass: collect every variant in text; True if one counts on its own, or both
+    coordinates of one location are there."""
+    coords: set[tuple[str, str]] = set()
+    alone = False
+    for _, _, variants in ids.find(text):
+        seen.add(variants[0].text)
+        for v in variants:
+            if not v.needs_context:
+                alone = True
+            else:
+                coords.add((v.identifier.value, v.coordinate or ""))
+    return alone or any((value, "lon") in coords for value, c in coords if c == "lat")
+
+
+def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: CryptoIndex | None,
+                    ids: IdentifierSet, run_detectors: bool) -> list[Leaf]:
+    """Leaves of one direction, or [] when the fast path shows nothing can match."""
+    relevance = _Relevance(ids, run_detectors)
+    if direction in ("ws_client", "ws_server"):
+        return walk_websocket(flow, budget, direction == "ws_client", crypto, relevance)
+    request = direction == "request"
+    headers = flow.request_headers if request else flow.response_headers
+    body = flow.request_body if request else flow.response_body
+    lowered = {k.lower(): v for k, v in headers}
+    plain, steps = decode_content(body, lowered.get("content-encoding"), budget) if body else (b"", ())
+    head = "\n".join([flow.url if request else ""] + [f"{k}: {v}" for k, v in headers])
+    raw = head.encode("utf-8", "surrogateescape") + b"\n" + plain
+    text = raw.decode("utf-8", "surrogateescape")
+    if not _worth_walking(raw, text, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):
+        return []
+    relevance.seen = text
+    w = Walker(budget, direction, crypto, relevance)
+    if request:
+        walk_url(w, flow.url)
+    walk_headers(w, headers, "cookie" if request else "set-cookie")
+    if plain:
+        w.data(plain, "body", (), steps, (), 0, lowered.get("content-type", ""))
+    return w.leaves
+
+
+def scan_flow(flow: FlowRecord, ids: IdentifierSet, crypto: CryptoIndex | None = None,
+              limits: DecodeLimits | None = None, *, directions: Iterable[str] = ("request",),
+              run_detectors: bool = True) -> FlowScan:
+    """Every piece of personal data in the chosen parts of a flow, with where and how it was sent.
+
+    ``directions``: any of request, response, ws_client, ws_server (websocket
+    messages from the client / the server). Decoders that give up add a note.
+    """
+    budget = Budget(limits or DecodeLimits())
+    collector = _Collector()
+    walked = 0
+    for direction in directions:
+        if direction not in DIRECTIONS:
+            raise ValueError(f"unknown direction {direction!r}; expected one of {', '.join(DIRECTIONS)}")
+        leaves = _message_leaves(flow, budget, direction, crypto, ids, run_detectors)
+        walked += len(leaves)
+        if not leaves:
+            continue
+        _known_matches(leaves, ids, collector)
+        if run_detectors:
+            _detector_matches(leaves, ids, collector)
+    return FlowScan(matches=collector.matches(), notes=list(budget.notes), leaves=walked)

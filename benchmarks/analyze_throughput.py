@@ -1,0 +1,251 @@
+"""Throughput of scan_flow on a synthetic session, next to a literal grep of the same bytes.
+
+    .venv/bin/python benchmarks/analyze_throughput.py            # 100,000 flows, > 500 MB of bodies
+    .venv/bin/python benchmarks/analyze_throughput.py --flows 5000
+
+The session mixes ordinary app traffic (JSON catalogues, HTML, images, gzip'd API
+answers) with tracker requests carrying ~200 identifier values in the encodings
+SDKs use (plain, md5/sha256 hex, base64, gzip/br/zstd bodies, forms with base64-gzip
+JSON, query strings, JWT headers, protobuf, msgpack). Flows are generated one at a
+time from a pool of pre-encoded bodies and never held together in memory; their raw
+bytes are also streamed to a temp file, which ``grep -F -f variants.txt`` (or ``rg``)
+then scans: the ceiling a literal multi-pattern search reaches on the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import brotli
+import msgpack
+import zstandard
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from analyzer.match import IdentifierSet, scan_flow  # noqa: E402
+from analyzer.models.flow import FlowRecord  # noqa: E402
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+POOL_SIZE = 3000
+TRACKER_SHARE = 0.35
+
+
+def _luhn(body14: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(body14)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body14 + str((10 - total % 10) % 10)
+
+
+def make_identifiers(rng: random.Random, n: int = 200) -> list[tuple[str, str, str]]:
+    makers = {
+        "imei": lambda: _luhn("35" + "".join(rng.choice("0123456789") for _ in range(12))),
+        "android_id": lambda: "%016x" % rng.getrandbits(64),
+        "oaid": lambda: str(uuid.UUID(int=rng.getrandbits(128))),
+        "aaid": lambda: str(uuid.UUID(int=rng.getrandbits(128))),
+        "mac": lambda: ":".join("%02x" % rng.getrandbits(8) for _ in range(6)),
+        "imsi": lambda: "46000" + "".join(rng.choice("0123456789") for _ in range(10)),
+        "phone_number": lambda: "+861" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9)),
+        "email": lambda: f"user{rng.randrange(10**6)}@mail{rng.randrange(100)}.example",
+        "location": lambda: f"{rng.uniform(20, 45):.7f},{rng.uniform(100, 125):.7f}",
+        "ssid": lambda: f"Office-{rng.randrange(10**5)}-5G",
+    }
+    kinds = list(makers)
+    return [(kinds[i % len(kinds)], makers[kinds[i % len(kinds)]](), "hook") for i in range(n)]
+
+
+def _padding_events(rng: random.Random, count: int) -> list[dict]:
+    return [{"ev": rng.choice(["page_view", "click", "impression", "app_start"]), "ts": 1767225600000 + rng.randrange(10**7),
+             "seq": rng.randrange(10**6), "dur": round(rng.random() * 30, 3), "page": f"/p/{rng.randrange(500)}",
+             "props": {"ab": rng.choice("ABCD"), "net": rng.choice(["wifi", "4g", "5g"]), "v": "3.2.1"}} for _ in range(count)]
+
+
+def _catalogue(rng: random.Random, items: int) -> bytes:
+    return json.dumps({"request_id": str(uuid.uuid4()), "server_time": 1767225600 + rng.randrange(10**6), "items": [
+        {"sku": "%016x" % rng.getrandbits(64), "name": f"Item {rng.randrange(10**4)}", "price": f"{rng.uniform(1, 500):.2f}",
+         "stock": rng.randrange(100), "rating": round(rng.uniform(1, 5), 1), "img": f"https://cdn.shop.example/{rng.randrange(10**6)}.jpg"}
+        for _ in range(items)]}).encode()
+
+
+def _tracker(rng: random.Random, ids: list[tuple[str, str, str]]) -> tuple[str, list[tuple[str, str]], bytes]:
+    picks = {k: v for k, v, _ in rng.sample(ids, 6)}
+    fields: dict[str, str] = {}
+    for kind, value in picks.items():
+        how = rng.choice(["plain", "md5", "sha256u", "b64"])
+        fields[kind] = {"plain": value, "md5": hashlib.md5(value.encode()).hexdigest(),
+                        "sha256u": hashlib.sha256(value.encode()).hexdigest().upper(),
+                        "b64": base64.b64encode(value.encode()).decode()}[how]
+    doc = {"header": {"appkey": "5f1a2b3c", "sdk": "6.4.1", **fields}, "events": _padding_events(rng, rng.randrange(10, 40))}
+    raw = json.dumps(doc).encode()
+    style = rng.choice(["json", "gzip", "br", "zstd", "form", "query", "jwt", "protobuf", "msgpack"])
+    url = f"https://t{rng.randrange(20)}.tracker.example/collect"
+    if style == "json":
+        return url, [("Content-Type", "application/json")], raw
+    if style == "gzip":
+        return url, [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], gzip.compress(raw, 6)
+    if style == "br":
+        return url, [("Content-Type", "application/json"), ("Content-Encoding", "br")], brotli.compress(raw, quality=5)
+    if style == "zstd":
+        return url, [("Content-Type", "application/json"), ("Content-Encoding", "zstd")], zstandard.ZstdCompressor().compress(raw)
+    if style == "form":
+        packed = base64.b64encode(gzip.compress(raw)).decode()
+        return url, [("Content-Type", "application/x-www-form-urlencoded")], f"v=2&data={packed.replace('+', '%2B')}".encode()
+    if style == "query":
+        q = "&".join(f"{k}={v}" for k, v in fields.items())
+        return f"{url}?{q}", [("Content-Type", "application/json")], json.dumps({"events": doc["events"]}).encode()
+    if style == "jwt":
+        payload = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode().rstrip("=")
+        return url, [("Authorization", f"Bearer eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln"), ("Content-Type", "application/json")], \
+            json.dumps({"events": doc["events"]}).encode()
+    if style == "protobuf":
+        out = bytearray()
+        for i, v in enumerate(fields.values(), 1):
+            b = v.encode()
+            out += bytes([i << 3 | 2, len(b)]) + b
+        pad = json.dumps(doc["events"]).encode()
+        out += bytes([0x7A]) + _varint(len(pad)) + pad
+        return url, [("Content-Type", "application/x-protobuf")], bytes(out)
+    return url, [("Content-Type", "application/msgpack")], msgpack.packb(doc)
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _ordinary(rng: random.Random) -> tuple[str, list[tuple[str, str]], bytes, list[tuple[str, str]], bytes]:
+    """(url, request headers, request body, response headers, response body): app traffic without trackers."""
+    kind = rng.choice(["catalogue", "catalogue_gz", "html", "image", "post"])
+    host = f"https://api.shop.example/v1/{rng.choice(['list', 'item', 'cart', 'feed'])}/{rng.randrange(10**6)}"
+    if kind == "catalogue":
+        return host, [("Content-Type", "application/json")], _catalogue(rng, rng.randrange(20, 60)), [], b""
+    if kind == "catalogue_gz":
+        return host, [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], \
+            gzip.compress(_catalogue(rng, rng.randrange(40, 120)), 6), [], b""
+    if kind == "html":
+        html = "<html><body>" + "".join(f"<p class='c{i}'>Lorem ipsum {rng.random():.4f} dolor {i}</p>" for i in range(200)) + "</body></html>"
+        return host, [("Content-Type", "text/html")], html.encode(), [], b""
+    if kind == "image":
+        return host, [("Content-Type", "image/jpeg")], b"\xff\xd8\xff\xe0" + rng.randbytes(rng.randrange(6000, 16000)), [], b""
+    body = json.dumps({"cart": [{"sku": rng.randrange(10**8), "qty": rng.randrange(1, 5)} for _ in range(rng.randrange(50, 200))],
+                       "coupon": None, "ts": 1767225600123}).encode()
+    return host, [("Content-Type", "application/json")], body, [], b""
+
+
+def build_pool(rng: random.Random, ids: list[tuple[str, str, str]],
+               size: int = POOL_SIZE) -> list[tuple[str, list[tuple[str, str]], bytes]]:
+    pool = []
+    for _ in range(size):
+        if rng.random() < TRACKER_SHARE:
+            pool.append(_tracker(rng, ids))
+        else:
+            url, headers, body, _, _ = _ordinary(rng)
+            pool.append((url, headers, body))
+    return pool
+
+
+def flows(n: int, pool: list, rng: random.Random) -> Iterator[FlowRecord]:
+    for i in range(n):
+        url, headers, body = pool[rng.randrange(len(pool))]
+        yield FlowRecord("POST", url, NOW, id=str(i), request_headers=headers, request_body=body)
+
+
+def rss_now_kb() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def literal_scan(variants: Path, data: Path) -> tuple[str, float, float, int]:
+    """Time a literal multi-pattern search over the same bytes (rg if installed, else grep -F)."""
+    rg = shutil.which("rg")
+    cmd = [rg, "-F", "-c", "-a", "-f", str(variants), str(data)] if rg else ["grep", "-F", "-c", "-a", "-f", str(variants), str(data)]
+    env = dict(os.environ, LC_ALL="C")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    hits = int(proc.stdout.strip() or 0) if proc.returncode in (0, 1) else -1
+    return Path(cmd[0]).name, elapsed, cpu, hits
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=100_000, help="flows in the synthetic session (default 100000)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.flows <= 0:
+        parser.error("--flows must be positive")
+
+    rng = random.Random(args.seed)
+    identifiers = make_identifiers(rng)
+    idset = IdentifierSet.build(identifiers)
+    pool = build_pool(rng, identifiers)
+    with tempfile.TemporaryDirectory(prefix="consentry-bench-") as tmp:
+        variants_path, raw_path = Path(tmp) / "variants.txt", Path(tmp) / "raw.bin"
+        n_variants = idset.variants_file(variants_path)
+        _ = idset.automaton  # built once per session, outside the timed loop
+
+        scan_seconds = scan_cpu = 0.0
+        raw_bytes = matches = walked = notes = 0
+        rss_after_warmup = 0
+        checkpoint = max(1, args.flows // 10)
+        with open(raw_path, "wb") as raw_out:
+            for i, flow in enumerate(flows(args.flows, pool, rng)):
+                raw = "\n".join([flow.url] + [f"{k}: {v}" for k, v in flow.request_headers]).encode() + b"\n" + flow.request_body + b"\n"
+                raw_out.write(raw)
+                raw_bytes += len(raw)
+                t0, c0 = time.perf_counter(), time.process_time()
+                result = scan_flow(flow, idset)
+                scan_seconds += time.perf_counter() - t0
+                scan_cpu += time.process_time() - c0
+                matches += len(result.matches)
+                walked += bool(result.leaves)
+                notes += len(result.notes)
+                if i + 1 == checkpoint:
+                    rss_after_warmup = rss_now_kb()
+        rss_end = rss_now_kb()
+        tool, grep_seconds, grep_cpu, grep_lines = literal_scan(variants_path, raw_path)
+
+    mb = raw_bytes / 1e6
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"flows:                {args.flows:,} ({walked:,} walked structurally, {matches:,} matches, {notes:,} notes)")
+    print(f"identifiers/variants: {len(idset.identifiers)} values, {n_variants:,} distinct variant strings")
+    print(f"raw bytes scanned:    {mb:,.1f} MB")
+    print(f"scan_flow:            {scan_seconds:,.2f} s wall, {scan_cpu:,.2f} s CPU  ->  "
+          f"{args.flows / scan_seconds:,.0f} flows/s, {mb / scan_seconds:,.1f} MB/s (CPU: {mb / scan_cpu:,.1f} MB/s)")
+    print(f"{tool} -F -f variants:  {grep_seconds:,.2f} s wall, {grep_cpu:,.2f} s CPU  ->  {mb / grep_seconds:,.1f} MB/s "
+          f"({grep_lines:,} matching lines)")
+    print(f"ratio scan/literal:   {scan_seconds / grep_seconds:,.1f}x wall, {scan_cpu / max(grep_cpu, 1e-9):,.1f}x CPU")
+    print(f"memory (RSS):         after {checkpoint:,} flows {rss_after_warmup / 1024:,.1f} MiB, "
+          f"at end {rss_end / 1024:,.1f} MiB, peak {peak_kb / 1024:,.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
