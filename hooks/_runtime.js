@@ -1,0 +1,554 @@
+/*
+ * consentry agent runtime (always loaded first).
+ *
+ * What: configuration (RPC init), the one message envelope, batching of sensitive API
+ * calls, Java stacks, first-seen identifiers, "skipped" reports, the generic Java hooking
+ * loop and the RPC exports.
+ * Why: every hook script reports the same way, so the host validates one format; a poller
+ * calling an API every 10 ms must cost one message per flush, not one per call, while the
+ * count stays exact.
+ *
+ * Expects two globals from the bundle: `Java` (the frida-java-bridge) and
+ * `CONSENTRY_TARGETS` (hooks/targets.json, filtered to the selected categories).
+ */
+const Consentry = (function () {
+  const DEFAULTS = { canary: null, batch_ms: 250, stack_depth: 12, categories: null, exit_handshake: false };
+  const MAX_PENDING = 5000;
+  const MAX_STRING = 2048;
+  const SELF_INIT_MS = 1000;
+  const STANDALONE_EXIT_GRACE_S = 0.3;
+  const LATE_HOOK_TIMEOUT_S = 2;
+  const LATE_HOOK_POLL_S = 0.002;
+  const ECHO_EVENTS_WITHOUT_HOST = true;
+
+  const state = {
+    config: Object.assign({}, DEFAULTS),
+    initialized: false,
+    selfInitialized: false,
+    installed: false,
+    readySent: false,
+    pending: [],
+    droppedPending: 0,
+    batches: new Map(),
+    seenIdentifiers: new Set(),
+    skipped: new Set(),
+    erroredTargets: new Set(),
+    installers: [],
+    hookedTargets: 0,
+    flushTimer: null,
+    busyThreads: new Map(),
+    stats: { events: 0, calls: 0, flushes: 0 },
+    stackClasses: null,
+    objectClass: null,
+    systemFactory: null,
+    javaAvailable: false,
+  };
+
+  // ---- envelope ------------------------------------------------------------------
+
+  function deliver(event) {
+    state.stats.events++;
+    send(event);
+    if (state.selfInitialized && ECHO_EVENTS_WITHOUT_HOST) console.log(JSON.stringify(event));
+  }
+
+  /** A session event: held back until init() so the host sees them with its config applied. */
+  function emit(event) {
+    if (event.ts === undefined) event.ts = Date.now();
+    if (!state.initialized) {
+      if (state.pending.length < MAX_PENDING) state.pending.push(event);
+      else state.droppedPending++;
+      return;
+    }
+    deliver(event);
+  }
+
+  /** Agent-protocol messages (hooks:*, log) are never held back. */
+  function protocol(message) {
+    send(message);
+  }
+
+  function log(level, message) {
+    protocol({ type: 'log', level: level, message: String(message) });
+  }
+
+  function skipped(target, reason) {
+    if (state.skipped.has(target)) return;
+    state.skipped.add(target);
+    protocol({ type: 'hooks:skipped', target: target, reason: reason });
+  }
+
+  function hookError(target, error) {
+    if (state.erroredTargets.has(target)) return;
+    state.erroredTargets.add(target);
+    protocol({ type: 'hooks:error', target: target, message: String(error && error.message ? error.message : error) });
+  }
+
+  // ---- re-entrancy: our own Java calls must not be recorded as the app's ----------
+
+  function isBusy() {
+    return state.busyThreads.has(Process.getCurrentThreadId());
+  }
+
+  function quietly(fn) {
+    const tid = Process.getCurrentThreadId();
+    const depth = state.busyThreads.get(tid) || 0;
+    state.busyThreads.set(tid, depth + 1);
+    try {
+      return fn();
+    } finally {
+      if (depth === 0) state.busyThreads.delete(tid);
+      else state.busyThreads.set(tid, depth);
+    }
+  }
+
+  // ---- values ----------------------------------------------------------------------
+
+  function clip(text) {
+    return text.length > MAX_STRING ? text.slice(0, MAX_STRING) + '…' : text;
+  }
+
+  /** Java's toString(), also for wrappers typed by an interface (List, Cursor) that lack it. */
+  function javaToString(value) {
+    try {
+      const text = String(value.toString());
+      if (text !== '[object Object]') return text;
+    } catch (e) { /* try through java.lang.Object */ }
+    try {
+      if (state.objectClass === null) state.objectClass = Java.use('java.lang.Object');
+      return String(Java.cast(value, state.objectClass).toString());
+    } catch (e) {
+      return typeof value.$className === 'string' ? value.$className : String(value);
+    }
+  }
+
+  /** A return value or argument as evidence text (a Location as "lat,lon"). */
+  function stringify(value) {
+    if (value === null || value === undefined) return null;
+    const t = typeof value;
+    if (t === 'string') return clip(value);
+    if (t === 'number' || t === 'boolean') return String(value);
+    // JS arrays and the bridge's converted Java arrays have a length but no Java methods.
+    if (Array.isArray(value) || (t === 'object' && typeof value.length === 'number' && value.getClass === undefined)) {
+      const parts = [];
+      for (let i = 0; i < value.length && i < 64; i++) parts.push(stringify(value[i]));
+      return clip('[' + parts.join(',') + ']');
+    }
+    if (value.getLatitude !== undefined && value.getLongitude !== undefined) {
+      try {
+        return value.getLatitude() + ',' + value.getLongitude();
+      } catch (e) { /* fall through to toString */ }
+    }
+    return clip(javaToString(value));
+  }
+
+  function macFromBytes(bytes) {
+    if (bytes === null || bytes === undefined) return null;
+    const parts = [];
+    for (let i = 0; i < bytes.length; i++) parts.push(((bytes[i] & 0xff) + 0x100).toString(16).slice(1));
+    return parts.join(':');
+  }
+
+  function bytesToBase64(bytes, limit) {
+    if (bytes === null || bytes === undefined) return '';
+    const n = Math.min(bytes.length, limit || 65536);
+    const u8 = new Uint8Array(n);
+    for (let i = 0; i < n; i++) u8[i] = bytes[i] & 0xff;
+    return base64(u8);
+  }
+
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function base64(u8) {
+    let out = '';
+    let i = 0;
+    for (; i + 2 < u8.length; i += 3) {
+      const n = (u8[i] << 16) | (u8[i + 1] << 8) | u8[i + 2];
+      out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+    }
+    if (i < u8.length) {
+      const rest = u8.length - i;
+      const n = (u8[i] << 16) | (rest === 2 ? u8[i + 1] << 8 : 0);
+      out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (rest === 2 ? B64[(n >> 6) & 63] : '=') + '=';
+    }
+    return out;
+  }
+
+  function utf8Base64(text) {
+    const bytes = [];
+    const s = unescape(encodeURIComponent(text));
+    for (let i = 0; i < s.length; i++) bytes.push(s.charCodeAt(i));
+    return base64(new Uint8Array(bytes));
+  }
+
+  // ---- stacks ----------------------------------------------------------------------
+
+  /*
+   * The calling Java thread's stack, innermost first. Printing a fresh Throwable into a
+   * StringWriter costs a handful of JNI calls whatever the depth (what Android's
+   * Log.getStackTraceString does), instead of several per frame.
+   */
+  function javaStack() {
+    return quietly(function () {
+      if (state.stackClasses === null) {
+        state.stackClasses = {
+          throwable: Java.use('java.lang.Throwable'),
+          stringWriter: Java.use('java.io.StringWriter'),
+          printWriter: Java.use('java.io.PrintWriter'),
+        };
+      }
+      const c = state.stackClasses;
+      const writer = c.stringWriter.$new();
+      c.throwable.$new().printStackTrace(c.printWriter.$new(writer));
+      const lines = String(writer.toString()).split('\n');
+      const frames = [];
+      const depth = state.config.stack_depth;
+      for (let i = 1; i < lines.length && frames.length < depth; i++) {
+        const line = lines[i].trim();
+        if (line.indexOf('at ') !== 0) continue;
+        frames.push(stripModule(line.slice(3)));
+      }
+      return frames;
+    });
+  }
+
+  /** "java.base/java.lang.Foo.bar(Foo.java:1)" -> "java.lang.Foo.bar(Foo.java:1)". */
+  function stripModule(frame) {
+    const paren = frame.indexOf('(');
+    const head = paren === -1 ? frame : frame.slice(0, paren);
+    const slash = head.lastIndexOf('/');
+    return slash === -1 ? frame : frame.slice(slash + 1);
+  }
+
+  // ---- batching of API calls -------------------------------------------------------
+
+  /** Counts one sensitive API call; one event per (api, stack, ret) goes out per flush. */
+  function recordCall(api, kind, ret, args, stack) {
+    const now = Date.now();
+    state.stats.calls++;
+    const key = api + '\u0000' + stack.join('\u0001') + '\u0000' + ret;
+    const batch = state.batches.get(key);
+    if (batch !== undefined) {
+      batch.count++;
+      batch.ts = now;
+      return;
+    }
+    state.batches.set(key, { api: api, kind: kind, ret: ret, args: args, stack: stack, count: 1, first_ts: now, ts: now });
+  }
+
+  function flush() {
+    if (!state.initialized) return 0;
+    const batches = Array.from(state.batches.values());
+    state.batches.clear();
+    batches.sort(function (a, b) { return a.first_ts - b.first_ts; });
+    for (const b of batches) {
+      const event = { type: 'api_call', ts: b.ts, first_ts: b.first_ts, api: b.api, ret: b.ret, args: b.args, stack: b.stack, count: b.count };
+      if (b.kind !== null && b.kind !== undefined) event.kind = b.kind;
+      deliver(event);
+    }
+    state.stats.flushes++;
+    return batches.length;
+  }
+
+  /** An identifier event the first time this (kind, value) pair is seen. */
+  function identifier(kind, value, source) {
+    if (value === null || value === undefined || value === '' || kind === null || kind === undefined) return;
+    const key = kind + '\u0000' + value;
+    if (state.seenIdentifiers.has(key)) return;
+    state.seenIdentifiers.add(key);
+    emit({ type: 'identifier', ts: Date.now(), kind: kind, value: String(value), source: source || 'hook' });
+  }
+
+  function canaryValue(kind) {
+    const canary = state.config.canary;
+    if (canary === null || canary === undefined || kind === null || kind === undefined) return undefined;
+    const value = canary[kind];
+    return value === null || value === undefined ? undefined : value;
+  }
+
+  // ---- the generic Java hooking loop -----------------------------------------------
+
+  function targetName(target) {
+    return target.module !== undefined ? target.module + '!' + target.export : target.class + '.' + target.method;
+  }
+
+  /*
+   * Inside a hook, class lookups go through the hooked method's class loader (the boot
+   * loader for javax.net.ssl.SSLContext), which cannot see app classes; so fall back to
+   * the system loader's factory, captured while installing.
+   */
+  function useClass(name) {
+    try {
+      return Java.use(name);
+    } catch (e) { /* try the system loader */ }
+    if (state.systemFactory === null) return null;
+    try {
+      return state.systemFactory.use(name);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function captureSystemFactory() {
+    try {
+      const loader = Java.use('java.lang.ClassLoader').getSystemClassLoader();
+      if (loader !== null) state.systemFactory = Java.ClassFactory.get(loader);
+    } catch (e) {
+      log('debug', 'no system class loader factory: ' + e.message);
+    }
+  }
+
+  /**
+   * Calls install(overload, target) for every overload of target.method; a missing class
+   * or method is reported once as skipped, never thrown.
+   */
+  function hookJavaTarget(target, install) {
+    const name = targetName(target);
+    if (!state.javaAvailable) {
+      skipped(name, 'no Java runtime in this process');
+      return 0;
+    }
+    const wrapper = useClass(target.class);
+    if (wrapper === null) {
+      skipped(name, 'class not found');
+      return 0;
+    }
+    let method;
+    try {
+      method = wrapper[target.method];
+    } catch (e) {
+      method = undefined;
+    }
+    if (method === undefined || method === null || method.overloads === undefined) {
+      skipped(name, 'method not found');
+      return 0;
+    }
+    let hooked = 0;
+    for (const overload of method.overloads) {
+      try {
+        install(overload, target);
+        hooked++;
+      } catch (e) {
+        skipped(name + '(' + overload.argumentTypes.map(function (t) { return t.className; }).join(',') + ')', 'cannot hook: ' + e.message);
+      }
+    }
+    state.hookedTargets += hooked > 0 ? 1 : 0;
+    return hooked;
+  }
+
+  /** The runtime class name of a Java object, whatever type its wrapper was declared with (interfaces too). */
+  function classNameOf(obj) {
+    if (obj === null || obj === undefined) return null;
+    try {
+      if (obj.getClass !== undefined) return String(obj.getClass().getName());
+    } catch (e) { /* an interface-typed wrapper: fall through */ }
+    try {
+      if (state.objectClass === null) state.objectClass = Java.use('java.lang.Object');
+      return String(Java.cast(obj, state.objectClass).getClass().getName());
+    } catch (e) {
+      // Array elements are wrapped with their runtime class already.
+      return typeof obj.$className === 'string' ? obj.$className : null;
+    }
+  }
+
+  /*
+   * Hooks a method on the runtime class of a live object (app-defined implementations),
+   * from inside another hook. The lookup must run where class resolution sees app
+   * classes (a thread without Java frames), so it is done on the agent's own thread while
+   * this thread waits (Thread.sleep lets that thread take the script lock).
+   */
+  function hookObjectMethod(obj, methodName, install, seen) {
+    const className = classNameOf(obj);
+    if (className === null) return false;
+    const key = className + '.' + methodName;
+    if (seen.has(key)) return true;
+    seen.add(key);
+    let done = false;
+    setTimeout(function () {
+      try {
+        Java.perform(function () { hookJavaTarget({ class: className, method: methodName }, install); });
+      } finally {
+        done = true;
+      }
+    }, 0);
+    for (let waited = 0; !done && waited < LATE_HOOK_TIMEOUT_S; waited += LATE_HOOK_POLL_S) Thread.sleep(LATE_HOOK_POLL_S);
+    return done;
+  }
+
+  /** The object seen through its runtime class, so subclass methods (getButton) are callable. */
+  function asRuntimeClass(obj) {
+    const name = classNameOf(obj);
+    if (name === null) return obj;
+    const wrapper = useClass(name);
+    if (wrapper === null) return obj;
+    try {
+      return Java.cast(obj, wrapper);
+    } catch (e) {
+      return obj;
+    }
+  }
+
+  /** Wraps an implementation so that errors in reporting never reach the app. */
+  function guarded(target, report) {
+    return function () {
+      try {
+        quietly(report);
+      } catch (e) {
+        hookError(targetName(target), e);
+      }
+    };
+  }
+
+  function register(category, install) {
+    state.installers.push({ category: category, install: install });
+  }
+
+  function targetsOf(category) {
+    const entry = CONSENTRY_TARGETS.categories[category];
+    return entry === undefined ? [] : entry.targets;
+  }
+
+  // ---- process exit ---------------------------------------------------------------
+
+  /*
+   * Runtime.exit: report the exit and flush the counts. With a host that asked for the
+   * exit handshake, wait until it has received everything (it answers "hooks:exit-ack");
+   * standalone (no host), give the transport a moment. Then end the process directly:
+   * tearing the agent down while the VM is exiting can deadlock (the bridge's clean-up
+   * needs the VM that is waiting for it), which leaves a process that never exits.
+   */
+  function installExitHook(targets) {
+    for (const target of targets) {
+      hookJavaTarget(target, function (overload) {
+        overload.implementation = function (status) {
+          guarded(target, function () {
+            emit({ type: 'lifecycle', ts: Date.now(), state: 'exit', component: 'java.lang.Runtime', status: status });
+            flush();
+          })();
+          if (state.config.exit_handshake && state.initialized && !state.selfInitialized) endProcess(status, true);
+          else if (state.selfInitialized) endProcess(status, false);
+          return overload.apply(this, arguments);
+        };
+      });
+    }
+  }
+
+  function endProcess(status, handshake) {
+    let exitNow = null;
+    try {
+      exitNow = new NativeFunction(Module.getGlobalExportByName('_exit'), 'void', ['int']);
+    } catch (e) {
+      log('warning', 'no _exit in this process; normal exit path used');
+      return;
+    }
+    quietly(function () {
+      const system = Java.use('java.lang.System');
+      system.out.value.flush();
+      system.err.value.flush();
+    });
+    send({ type: 'hooks:exiting', status: status });
+    if (handshake) recv('hooks:exit-ack', function () {}).wait();
+    else Thread.sleep(STANDALONE_EXIT_GRACE_S);
+    exitNow(status);
+  }
+
+  // ---- start-up, init and readiness ------------------------------------------------
+
+  function installAll() {
+    if (state.javaAvailable) captureSystemFactory();
+    installExitHook(targetsOf('core'));
+    for (const installer of state.installers) {
+      try {
+        installer.install(targetsOf(installer.category));
+      } catch (e) {
+        protocol({ type: 'hooks:error', target: installer.category, message: String(e.message || e) });
+      }
+    }
+    state.installed = true;
+    maybeReady();
+  }
+
+  function maybeReady() {
+    if (!state.installed || !state.initialized || state.readySent) return;
+    state.readySent = true;
+    protocol({ type: 'hooks:ready', targets: state.hookedTargets, skipped: state.skipped.size, categories: Object.keys(CONSENTRY_TARGETS.categories) });
+  }
+
+  function applyConfig(config) {
+    const merged = Object.assign({}, DEFAULTS);
+    if (config !== null && config !== undefined && typeof config === 'object') {
+      for (const key of Object.keys(DEFAULTS)) {
+        if (config[key] !== undefined) merged[key] = config[key];
+      }
+    }
+    merged.batch_ms = Math.max(10, Math.min(60000, Number(merged.batch_ms) || DEFAULTS.batch_ms));
+    merged.stack_depth = Math.max(1, Math.min(256, Number(merged.stack_depth) || DEFAULTS.stack_depth));
+    state.config = merged;
+  }
+
+  function init(config) {
+    if (state.initialized) {
+      applyConfig(config);
+      return status();
+    }
+    applyConfig(config);
+    state.initialized = true;
+    const canary = state.config.canary;
+    if (canary !== null && canary !== undefined) {
+      for (const kind of Object.keys(canary)) identifier(kind, canary[kind], 'canary');
+    }
+    const held = state.pending;
+    state.pending = [];
+    for (const event of held) deliver(event);
+    if (state.droppedPending > 0) log('warning', state.droppedPending + ' events before init() were dropped');
+    state.flushTimer = setInterval(flush, state.config.batch_ms);
+    maybeReady();
+    return status();
+  }
+
+  function status() {
+    return {
+      initialized: state.initialized,
+      self_initialized: state.selfInitialized,
+      installed: state.installed,
+      targets: state.hookedTargets,
+      skipped: Array.from(state.skipped),
+      pending_batches: state.batches.size,
+      events: state.stats.events,
+      calls: state.stats.calls,
+      flushes: state.stats.flushes,
+      config: state.config,
+    };
+  }
+
+  function start() {
+    setTimeout(function () {
+      if (state.initialized) return;
+      state.selfInitialized = true;
+      init(null);
+    }, SELF_INIT_MS);
+    // A process without a Java VM (a native app, a Flutter engine) still gets the native hooks.
+    state.javaAvailable = Java.available;
+    if (!state.javaAvailable) {
+      log('warning', 'no Java runtime in this process: only native targets are hooked');
+      installAll();
+      return;
+    }
+    Java.perform(installAll);
+  }
+
+  const rpcExports = {
+    init: init,
+    flush: function () { return flush(); },
+    status: status,
+    dispose: function () { flush(); },
+  };
+
+  return {
+    emit: emit, protocol: protocol, log: log, skipped: skipped, hookError: hookError,
+    isBusy: isBusy, quietly: quietly, guarded: guarded,
+    stringify: stringify, macFromBytes: macFromBytes, bytesToBase64: bytesToBase64, utf8Base64: utf8Base64,
+    javaStack: javaStack, recordCall: recordCall, flush: flush, identifier: identifier, canaryValue: canaryValue,
+    asRuntimeClass: asRuntimeClass, classNameOf: classNameOf, hookJavaTarget: hookJavaTarget, hookObjectMethod: hookObjectMethod, useClass: useClass, targetName: targetName,
+    register: register, start: start, rpcExports: rpcExports, config: function () { return state.config; },
+  };
+})();

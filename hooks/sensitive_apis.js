@@ -1,0 +1,83 @@
+/*
+ * Sensitive APIs: device identifiers, location, contacts, installed apps, sensors.
+ *
+ * What: every call to a target in targets.json "sensitive" becomes a counted api_call
+ * (return value, arguments, Java stack), plus an identifier event the first time an
+ * identifier value is seen. With canary identities configured, identifier getters return
+ * the canary value instead of the device's, so any later appearance in traffic is
+ * unambiguous.
+ * Why: regulators ask which code read which personal data and when; the stack names the
+ * SDK, the count shows over-frequent collection.
+ */
+(function () {
+  /** The PII kind of this call: fixed, or chosen from an argument (Settings key, content URI). */
+  function kindOf(target, args) {
+    if (target.kind !== undefined) return target.kind;
+    const rule = target.arg_kind;
+    if (rule === undefined || args.length <= rule.index || args[rule.index] === null) return null;
+    const text = String(args[rule.index]);
+    if (rule.map !== undefined) return rule.map[text] !== undefined ? rule.map[text] : null;
+    for (const needle of Object.keys(rule.contains || {})) {
+      if (text.indexOf(needle) !== -1) return rule.contains[needle];
+    }
+    return null;
+  }
+
+  /** The value the app gets back, replaced by the canary identity when one is configured. */
+  function substitute(target, kind, ret) {
+    const canary = Consentry.canaryValue(kind);
+    if (canary === undefined) return ret;
+    if (target.ret === 'mac_bytes') {
+      if (ret === null) return ret;
+      return Java.array('byte', String(canary).split(':').map(function (h) { const b = parseInt(h, 16); return b > 127 ? b - 256 : b; }));
+    }
+    if (target.ret === 'latitude' || target.ret === 'longitude') {
+      const parts = String(canary).split(',');
+      return parseFloat(parts[target.ret === 'latitude' ? 0 : 1]);
+    }
+    if (target.ret === 'location') return ret;
+    if (typeof ret === 'string' || (ret === null && target.identifier)) return String(canary);
+    return ret;
+  }
+
+  function describeReturn(target, kind, ret) {
+    if (target.ret === 'mac_bytes') return Consentry.macFromBytes(ret);
+    if (target.ret === 'location' && ret !== null) {
+      const canary = Consentry.canaryValue('location');
+      if (canary !== undefined) return String(canary);
+    }
+    return Consentry.stringify(ret);
+  }
+
+  function describeArgs(args) {
+    const out = [];
+    for (let i = 0; i < args.length; i++) out.push(Consentry.stringify(args[i]));
+    return out;
+  }
+
+  function install(overload, target) {
+    const api = target.class + '.' + target.method;
+    overload.implementation = function () {
+      const args = arguments;
+      let ret = overload.apply(this, args);
+      if (Consentry.isBusy()) return ret;
+      const kind = kindOf(target, args);
+      if (target.arg_kind !== undefined && kind === null) return ret;
+      ret = substitute(target, kind, ret);
+      const self = this;
+      Consentry.guarded(target, function () {
+        const shown = describeReturn(target, kind, ret);
+        Consentry.recordCall(api, kind, shown, describeArgs(args), Consentry.javaStack());
+        if (target.identifier && shown !== null) {
+          const source = Consentry.canaryValue(kind) !== undefined ? 'canary' : 'hook';
+          Consentry.identifier(kind, shown, source);
+        }
+      })();
+      return ret;
+    };
+  }
+
+  Consentry.register('sensitive', function (targets) {
+    for (const target of targets) Consentry.hookJavaTarget(target, install);
+  });
+})();

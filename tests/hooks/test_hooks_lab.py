@@ -1,0 +1,255 @@
+"""The hooks loaded into the lab device's scenario apps, through a real mitmdump running
+addons/labnet.py in front of the lab backend (nothing leaves loopback).
+
+Each run: start the app at its gate, attach the agent, wait for "hooks:ready", release the
+gate, drive the consent UI through the hooks' RPC, and compare what the hooks recorded with
+what the app printed and what reached the backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from analyzer.hooks import HookSession
+from analyzer.models.events import ApiCallEvent, ConsentEvent, CryptoEvent, IdentifierEvent, LifecycleEvent, UiEvent
+
+lab_launch = pytest.importorskip("analyzer.lab.launch")
+lab_backend = pytest.importorskip("analyzer.lab.backend")
+lab_ca = pytest.importorskip("analyzer.lab.ca")
+lab_scenarios = pytest.importorskip("analyzer.lab.scenarios")
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+MITMDUMP = Path(sys.executable).with_name("mitmdump")
+LOCATION_API = "android.location.LocationManager.getLastKnownLocation"
+
+
+@dataclass
+class Network:
+    backend: object
+    proxy: tuple[str, int]
+    truststore: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"mitmdump exited with {proc.returncode}"
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("mitmdump did not start listening")
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    from analyzer.lab.build import ensure_built
+
+    ensure_built()
+    confdir = tmp_path_factory.mktemp("hooks-mitm")
+    truststore = lab_ca.make_truststore([lab_ca.mitmproxy_ca(confdir)], confdir / "truststore.p12")
+    port = _free_port()
+    with lab_backend.LabBackend() as backend, open(confdir / "mitmdump.log", "wb") as log:
+        proc = subprocess.Popen(
+            [str(MITMDUMP), "-q", "--listen-host", "127.0.0.1", "-p", str(port), "--set", f"confdir={confdir}",
+             "-s", str(REPO / "addons" / "labnet.py"), "--set", f"labnet_backend={backend.spec}",
+             "--set", f"ssl_verify_upstream_trusted_ca={backend.ca_cert}"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_listening(port, proc)
+            yield Network(backend, ("127.0.0.1", port), truststore)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def run_hooked(network: Network, scenario: str, drive: Callable[[object, HookSession], None] | None = None, *, config: dict | None = None, dialog_timeout_ms: int = 300, withdraw_timeout_ms: int = 300):
+    network.backend.clear()
+    cmd = lab_launch.lab_command(scenario, proxy=network.proxy, truststore=network.truststore,
+                                 dialog_timeout_ms=dialog_timeout_ms, withdraw_timeout_ms=withdraw_timeout_ms)
+    app = lab_launch.LabProcess(cmd).start()
+    session = HookSession(app.pid, config=config or {"batch_ms": 100})
+    try:
+        app.wait_for_line("LAB:WAITING", timeout=30)
+        session.load()
+        session.wait_ready(30)
+        app.release_gate()
+        if drive is not None:
+            drive(app, session)
+        app.wait_for_line("LAB:DONE", timeout=60)
+        assert app.wait(30) == 0, app.stderr()[-5:]
+        session.wait_detached(10)
+    finally:
+        session.unload()
+        app.terminate()
+    return app, session
+
+
+def click_when_shown(which: str) -> Callable[[object, HookSession], None]:
+    def drive(app, session: HookSession) -> None:
+        app.wait_for_line("LAB:DIALOG_SHOWN", timeout=30)
+        assert session.click_dialog(which)["clicked"] is True
+    return drive
+
+
+def _base64_blobs(body: bytes) -> list[bytes]:
+    """Every base64 token in a request body (URL-decoded first), decoded."""
+    text = urllib.parse.unquote(body.decode("utf-8", "replace"))
+    blobs = []
+    for token in re.findall(r"[A-Za-z0-9+/_-]{16,}={0,2}", text):
+        for decode in (base64.b64decode, base64.urlsafe_b64decode):
+            try:
+                blobs.append(decode(token + "=" * (-len(token) % 4)))
+            except ValueError:
+                pass
+    return blobs
+
+
+def consent_trail(session: HookSession) -> list[tuple]:
+    return [(e.type, e.action, getattr(e, "source", None), getattr(e, "sdk", None), e.text)
+            for e in session.events if isinstance(e, (UiEvent, ConsentEvent))]
+
+
+def test_preconsent_leak_imei_read_by_umeng_before_the_dialog(network):
+    profile = lab_scenarios.device_profile()
+    app, session = run_hooked(network, "preconsent_leak", click_when_shown("positive"), dialog_timeout_ms=20000)
+
+    imei = [e for e in session.events if isinstance(e, ApiCallEvent) and e.kind == "imei"]
+    assert imei and all(e.ret == profile["imei"] for e in imei)
+    assert any(f.startswith("com.umeng.") for e in imei for f in e.stack), imei[0].stack
+    aid = [e for e in session.events if isinstance(e, ApiCallEvent) and e.kind == "android_id"]
+    assert aid and aid[0].ret == profile["android_id"]
+    assert ("imei", profile["imei"]) in {(e.kind, e.value) for e in session.events if isinstance(e, IdentifierEvent)}
+
+    shown = next(e for e in session.events if isinstance(e, UiEvent) and e.action == "dialog_shown")
+    assert shown.texts[:2] == ["用户协议与隐私政策", shown.texts[1]] and "隐私政策" in shown.texts[1]
+    assert {"同意", "不同意"} <= set(shown.texts)
+    assert min(e.first_ts or e.ts for e in imei) < shown.ts, "the IMEI is read before the dialog"
+
+    trail = consent_trail(session)
+    assert trail[:4] == [
+        ("ui", "dialog_shown", None, None, "用户协议与隐私政策"),
+        ("consent", "shown", "ui", None, "用户协议与隐私政策"),
+        ("ui", "click", None, None, "同意"),
+        ("consent", "granted", "ui", None, "同意"),
+    ]
+    assert any(t[1] == "granted" and t[2] == "sdk_api" and t[3] for t in trail[4:]), trail
+    assert "LAB:CONSENT accept" in app.lines()
+    digests = [e for e in session.events if isinstance(e, CryptoEvent) and e.op == "digest"]
+    assert any(base64.b64decode(e.input_b64) == profile["imei"].encode() for e in digests)
+    states = [e.state for e in session.events if isinstance(e, LifecycleEvent)]
+    assert states[0] == "start" and states[-1] == "exit" and "foreground" in states
+
+
+def test_overfrequency_counts_match_the_app_exactly(network):
+    app, session = run_hooked(network, "overfrequency")
+    expected = app.counts()[LOCATION_API]
+    assert expected > 100
+    polls = [e for e in session.events if isinstance(e, ApiCallEvent) and e.api == LOCATION_API]
+    assert sum(e.count for e in polls) == expected
+    assert 1 < len(polls) < expected // 5
+    background = [e.ts for e in session.events if isinstance(e, LifecycleEvent) and e.state == "background"]
+    assert background, "the poller's app goes to the background"
+
+
+def test_refusal_ignored_amap_location_after_refusal(network):
+    app, session = run_hooked(network, "refusal_ignored", click_when_shown("negative"), dialog_timeout_ms=20000)
+    refused = [e for e in session.events if isinstance(e, ConsentEvent) and e.action == "refused"]
+    assert refused and refused[0].source == "ui" and refused[0].text == "不同意"
+    after = [e for e in session.events if isinstance(e, ApiCallEvent) and e.kind == "location" and e.ts > refused[0].ts]
+    assert after and any(f.startswith("com.amap.") for e in after for f in e.stack)
+    assert "LAB:CONSENT refuse" in app.lines()
+
+
+def test_encrypted_payload_plaintext_and_ciphertext(network):
+    profile = lab_scenarios.device_profile()
+    app, session = run_hooked(network, "encrypted_payload")
+    aes = [e for e in session.events if isinstance(e, CryptoEvent) and e.op == "encrypt" and e.algorithm.startswith("AES")]
+    assert aes, [e for e in session.events if e.type == "crypto"]
+    plain = base64.b64decode(aes[0].input_b64)
+    assert profile["imei"].encode() in plain
+    ciphertext = base64.b64decode(aes[0].output_b64)
+    sent = [blob for r in network.backend.requests for blob in _base64_blobs(r.body)]
+    assert any(ciphertext in blob for blob in sent), "the hooked ciphertext is what the SDK sent"
+    assert all(not any(f.startswith("sun.security.ssl") for f in e.stack) for e in session.events if isinstance(e, CryptoEvent))
+
+
+def test_withdraw_clicks_the_settings_button(network):
+    def drive(app, session):
+        click_when_shown("positive")(app, session)
+        app.wait_for_line("LAB:SETTINGS_SHOWN", timeout=30)
+        assert session.click_view("撤回同意")["clicked"] is True
+
+    app, session = run_hooked(network, "withdraw", drive, dialog_timeout_ms=20000, withdraw_timeout_ms=20000)
+    actions = [(e.action, e.source) for e in session.events if isinstance(e, ConsentEvent)]
+    assert actions.index(("granted", "ui")) < actions.index(("withdrawn", "ui"))
+    assert "LAB:WITHDRAWN" in app.lines()
+    withdrawn_ts = next(e.ts for e in session.events if isinstance(e, ConsentEvent) and e.action == "withdrawn")
+    sdk = [e for e in session.events if isinstance(e, ConsentEvent) and e.source == "sdk_api" and e.ts >= withdrawn_ts]
+    assert sdk and all(e.action == "withdrawn" for e in sdk)
+
+
+def test_pinned_requests_succeed_only_with_the_hooks(network):
+    network.backend.clear()
+    cmd = lab_launch.lab_command("pinned", proxy=network.proxy, truststore=network.truststore,
+                                 dialog_timeout_ms=200, withdraw_timeout_ms=200)
+    plain = lab_launch.LabProcess(cmd).start()
+    try:
+        plain.wait_for_line("LAB:WAITING", timeout=30)
+        plain.release_gate()
+        assert plain.wait(60) == 0
+    finally:
+        plain.terminate()
+    assert {line.split(" ", 1)[0] for line in plain.lab_lines("PIN_FAILED")} == {"api.labshop.example", "pay.labshop.example"}
+    assert not {r.path for r in network.backend.requests} & {"/v1/login", "/v1/pay"}
+
+    app, session = run_hooked(network, "pinned")
+    assert app.lab_lines("PIN_FAILED") == [], app.lines()
+    paths = {(r.host, r.path) for r in network.backend.requests}
+    assert ("api.labshop.example", "/v1/login") in paths and ("pay.labshop.example", "/v1/pay") in paths
+    logs = [m.message for m in session.protocol if m.type == "log"]
+    assert any("okhttp3.CertificatePinner.check" in m for m in logs)
+    assert any("custom X509TrustManager" in m for m in logs)
+
+
+def test_api_tour_every_counted_api_recorded_exactly_with_canaries(network):
+    from analyzer.hooks import make_canary
+
+    canary = make_canary("api-tour")
+    scenario = lab_scenarios.load_scenarios()["api_tour"]
+    app, session = run_hooked(network, "api_tour", config={"canary": canary})
+    calls = [e for e in session.events if isinstance(e, ApiCallEvent)]
+    for api, count in scenario.counts.items():
+        assert sum(e.count for e in calls if e.api == api) == count == app.counts()[api], api
+    assert {e.ret for e in calls if e.api.endswith(".getImei")} == {canary["imei"]}
+    assert {e.ret for e in calls if e.api == LOCATION_API} == {canary["location"]}
+    assert {e.ret for e in calls if e.api.endswith("IdSupplierImpl.getOAID")} == {canary["oaid"]}
+    kinds = {e.kind for e in calls if e.api == "android.content.ContentResolver.query"}
+    assert "contacts" in kinds
+    sensitive_skipped = {m.target for m in session.skipped} & {f"{api}" for api in scenario.counts}
+    assert not sensitive_skipped
