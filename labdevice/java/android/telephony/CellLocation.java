@@ -1,0 +1,3 @@
+package android.telephony;
+
+public abstract class CellLocation {}

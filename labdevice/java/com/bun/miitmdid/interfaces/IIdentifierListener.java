@@ -1,0 +1,5 @@
+package com.bun.miitmdid.interfaces;
+
+public interface IIdentifierListener {
+    void OnSupport(boolean isSupport, IdSupplier supplier);
+}
