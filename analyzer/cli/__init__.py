@@ -72,17 +72,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("consentry: aborted", file=sys.stderr)
+        sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
+        # Usage errors (typer ships its own click): shown as usage + one error line.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            print("consentry: aborted", file=sys.stderr)
-            sys.exit(130)
         if state.verbose:
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""

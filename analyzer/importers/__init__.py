@@ -7,6 +7,8 @@ file leaves the store as it was; problems that still leave a usable flow become
 
 from __future__ import annotations
 
+import datetime as dt
+
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from typing import Any, Sequence
 
 from analyzer.models.events import Event, EventParseError, UnknownEvent, read_events_jsonl
 from analyzer.models.flow import FlowRecord
+from analyzer.store.types import from_epoch_ms
 
 DEFAULT_MAX_IMPORT_BYTES = 1024 * 1024 * 1024
 FLOW_BATCH = 200
@@ -87,6 +90,7 @@ def load_events(path: Path | None) -> list[Event]:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+
 class SessionTarget:
     """The session an import writes into: created on first use, or appended to."""
 
@@ -103,6 +107,16 @@ class SessionTarget:
             raise ImportFailed(f"a session named {name!r} already exists (use --append to add to it)")
         self.created = existing is None
         self._id = existing.id if existing is not None else None
+        self._first: dt.datetime | None = None
+        self._last: dt.datetime | None = None
+
+    def saw(self, *times: dt.datetime | None) -> None:
+        """Widen the recorded time range; an imported session spans its own data."""
+        for t in times:
+            if t is None:
+                continue
+            self._first = t if self._first is None or t < self._first else self._first
+            self._last = t if self._last is None or t > self._last else self._last
 
     @property
     def session_id(self):
@@ -115,7 +129,14 @@ class SessionTarget:
         return self._id
 
     def note_import(self) -> None:
-        """Record this file in the session's import history (appends only)."""
+        """Record the data's time range, and this file in the session's import history."""
+        if self._id is not None and self._first is not None:
+            row = self.store.get_session(self.name)
+            first, last = self._first, self._last
+            if not self.created:
+                first = min(first, row.started_at) if row.started_at else first
+                last = max(last, row.ended_at) if row.ended_at else last
+            self.store.update_session(self.name, started_at=first, ended_at=last)
         if self.created:
             return
         row = self.store.get_session(self.name)
@@ -127,6 +148,7 @@ class SessionTarget:
 
 
 def store_flows(target: SessionTarget, flows: Sequence[FlowRecord], result: ImportResult) -> None:
+    target.saw(*(t for f in flows for t in (f.ts_start, f.ts_end)))
     for i in range(0, len(flows), FLOW_BATCH):
         batch = list(flows[i : i + FLOW_BATCH])
         target.store.add_flows(target.session_id, batch)
@@ -137,6 +159,7 @@ def store_flows(target: SessionTarget, flows: Sequence[FlowRecord], result: Impo
 def store_events(target: SessionTarget, events: Sequence[Event], result: ImportResult) -> None:
     if not events:
         return
+    target.saw(*(from_epoch_ms(e.ts) for e in events))
     target.store.add_events(target.session_id, list(events), origin="import")
     result.events += len(events)
     result.unknown_events += sum(1 for e in events if isinstance(e, UnknownEvent))
