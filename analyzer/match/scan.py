@@ -9,7 +9,7 @@ locations, paths and decode chains). Most ordinary traffic stops after one pass.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 from urllib.parse import unquote_plus
 
@@ -199,11 +199,12 @@ def _variant_hit(text: str, ids: IdentifierSet, seen: set[str]) -> bool:
 
 
 def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: CryptoIndex | None,
-                    ids: IdentifierSet, run_detectors: bool) -> list[Leaf]:
-    """Leaves of one direction, or [] when the fast path shows nothing can match."""
+                    ids: IdentifierSet, run_detectors: bool) -> tuple[list[Leaf], dict[str, str]]:
+    """Leaves of one direction (or [] when the fast path shows nothing can match), and the
+    message as text (URL, headers, content-decoded body) for excerpts with context."""
     relevance = _Relevance(ids, run_detectors)
     if direction in ("ws_client", "ws_server"):
-        return walk_websocket(flow, budget, direction == "ws_client", crypto, relevance)
+        return walk_websocket(flow, budget, direction == "ws_client", crypto, relevance), {}
     request = direction == "request"
     headers = flow.request_headers if request else flow.response_headers
     body = flow.request_body if request else flow.response_body
@@ -213,7 +214,7 @@ def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: Cr
     raw = head.encode("utf-8", "surrogateescape") + b"\n" + plain
     text = raw.decode("utf-8", "surrogateescape")
     if not _worth_walking(raw, text, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):
-        return []
+        return [], {}
     relevance.seen = text
     w = Walker(budget, direction, crypto, relevance)
     if request:
@@ -221,7 +222,41 @@ def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: Cr
     walk_headers(w, headers, "cookie" if request else "set-cookie")
     if plain:
         w.data(plain, "body", (), steps, (), 0, lowered.get("content-type", ""))
-    return w.leaves
+    body_text = plain.decode("utf-8", "surrogateescape") if formats.mostly_text(plain) else ""
+    return w.leaves, {"body": body_text, "head": head}
+
+
+def _path_key(path: str) -> str:
+    """The innermost key name of a leaf path: `form:data > json:$.d.imei` -> `imei`."""
+    last = path.split(" > ")[-1]
+    last = last.split(":", 1)[-1]
+    for sep in (".", "[", "$"):
+        last = last.rsplit(sep, 1)[-1]
+    return last.strip("]'\"")
+
+
+def _with_context(match: Match, texts: dict[str, str]) -> Match:
+    """Show a short leaf inside the message around it (`"di":"3569…"` rather than the bare
+    value), when the text found on the wire appears there as such; encoded leaves keep
+    their decoded excerpt."""
+    message = texts.get("body" if match.location == "body" else "head", "")
+    if not message or not match.matched or len(match.excerpt) >= EXCERPT_CHARS // 2:
+        return match
+    positions = []
+    at = message.find(match.matched)
+    while at != -1 and len(positions) < 50:
+        positions.append(at)
+        at = message.find(match.matched, at + 1)
+    if not positions:
+        return match
+    key = _path_key(match.path)
+    chosen = positions[0]
+    if key:
+        key_at = message.find(key)
+        after_key = [p for p in positions if key_at != -1 and p > key_at]
+        chosen = after_key[0] if after_key else chosen
+    text, span = excerpt(message, chosen, chosen + len(match.matched))
+    return replace(match, excerpt=text, excerpt_span=span)
 
 
 def scan_flow(flow: FlowRecord, ids: IdentifierSet, crypto: CryptoIndex | None = None,
@@ -238,11 +273,14 @@ def scan_flow(flow: FlowRecord, ids: IdentifierSet, crypto: CryptoIndex | None =
     for direction in directions:
         if direction not in DIRECTIONS:
             raise ValueError(f"unknown direction {direction!r}; expected one of {', '.join(DIRECTIONS)}")
-        leaves = _message_leaves(flow, budget, direction, crypto, ids, run_detectors)
+        leaves, texts = _message_leaves(flow, budget, direction, crypto, ids, run_detectors)
         walked += len(leaves)
         if not leaves:
             continue
-        _known_matches(leaves, ids, collector)
+        found = _Collector()
+        _known_matches(leaves, ids, found)
         if run_detectors:
-            _detector_matches(leaves, ids, collector)
+            _detector_matches(leaves, ids, found)
+        for match in found.matches():
+            collector.add(_with_context(match, texts))
     return FlowScan(matches=collector.matches(), notes=list(budget.notes), leaves=walked)
