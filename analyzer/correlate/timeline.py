@@ -18,9 +18,11 @@ agreeing withdraws); withdrawn -> ``post_withdrawal`` (``post_refusal`` when not
 been granted). A mark that does not change the state is not a transition.
 
 Ambiguity: flows are timed on the workstation clock, hook events on the device clock
-corrected by the session's estimated offset. An item closer to a transition than
-``floor_ms`` (event-time resolution) plus, when the two are on different clocks, the
-session's ``clock_uncertainty_ms`` is ``ambiguous`` and keeps both candidate phases.
+corrected by the session's estimated offset. An item on the other clock than a
+transition and closer to it than ``floor_ms`` (event-time resolution) plus the session's
+``clock_uncertainty_ms`` is ``ambiguous`` and keeps both candidate phases. Two events on
+the same clock are ordered exactly by their timestamps (an SDK starting 2 ms after the
+同意 tap is after it); only the very same millisecond is ambiguous.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ class ConsentTimeline:
         return cls(marks, transitions, max(0.0, uncertainty_ms or 0.0), max(0.0, floor_ms), basis)
 
     def window_ms(self, mark: Mark, item_clock: str) -> float:
-        return self.floor_ms + (self.uncertainty_ms if mark.clock != item_clock else 0.0)
+        return 0.0 if mark.clock == item_clock else self.floor_ms + self.uncertainty_ms
 
     def state_at(self, ts_ms: float) -> str:
         i = bisect.bisect_right(self._times, ts_ms)
@@ -227,7 +229,7 @@ class ForegroundTimeline:
         """foreground | background | unknown; unknown too when too close to a change to tell."""
         state, since = "unknown", None
         for t, s, clock in self.changes:
-            window = self.floor_ms + (self.uncertainty_ms if clock != item_clock else 0.0)
+            window = 0.0 if clock == item_clock else self.floor_ms + self.uncertainty_ms
             if abs(ts_ms - t) <= window and s != state:
                 return "unknown"
             if t > ts_ms:

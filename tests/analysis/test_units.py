@@ -76,7 +76,10 @@ def test_ambiguity_window_depends_on_the_clocks():
     assert tl.place(T + 1030, "workstation").phase == "ambiguous"
     assert tl.place(T + 1030, "workstation").sides == ("pre_consent", "post_consent")
     assert tl.place(T + 1030, "device").phase == "post_consent"
-    assert tl.place(T + 1003, "device").phase == "ambiguous"
+    # same clock: ordered exactly, only the very same millisecond is ambiguous
+    assert tl.place(T + 1002, "device").phase == "post_consent"
+    assert tl.place(T + 998, "device").phase == "pre_consent"
+    assert tl.place(T + 1000, "device").phase == "ambiguous"
     assert tl.place(T + 1046, "workstation").phase == "post_consent"
     manual = ConsentTimeline.build([consent(1, 1000, "granted", source="manual", origin="manual")], uncertainty_ms=40)
     assert manual.place(T + 1030, "workstation").phase == "post_consent"

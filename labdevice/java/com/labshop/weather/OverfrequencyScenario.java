@@ -12,6 +12,7 @@ public final class OverfrequencyScenario extends LabScenario {
     public static final int FOREGROUND_POLLS = 200;
     public static final int BACKGROUND_POLLS = 5;
     static final long POLL_INTERVAL_MS = 10;
+    static final long BACKGROUND_DELAY_MS = 1500;
 
     @Override public String packageName() { return "com.labshop.weather"; }
 
@@ -25,8 +26,9 @@ public final class OverfrequencyScenario extends LabScenario {
         }
     }
 
-    /** Keeps polling after onPause: collection while in the background. */
+    /** Keeps polling well after onPause (past any activity-switch grace): collection while in the background. */
     @Override public void inBackground(LabSession s) throws Exception {
+        Thread.sleep(BACKGROUND_DELAY_MS);
         WeatherPoller.poll(s.app, BACKGROUND_POLLS);
     }
 

@@ -1,0 +1,110 @@
+"""What every device backend offers the session runner.
+
+A backend owns one device for one run: it says what the device is, turns the user's
+``--app`` into a package, routes the device's traffic through the proxy, spawns the app
+gated (its code must not run before the hooks are in), and undoes every change it made
+to the device in ``close()``, which is safe to call more than once.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class DeviceError(Exception):
+    """An expected device problem, worded for the user (one line, with what to do)."""
+
+
+@dataclass
+class AppTarget:
+    """The app of a run: what the user asked for and what it resolved to."""
+
+    requested: str
+    package: str
+    version: str = ""
+    first_party_domains: list[str] = field(default_factory=list)
+    scenario: str | None = None  # lab device only: the scenario class to start
+    expectation: dict[str, Any] | None = None  # lab device only: the scenario's expectation JSON
+
+
+@dataclass
+class ProxyPlan:
+    """Extra mitmproxy scripts/options a backend needs (e.g. the lab network)."""
+
+    extra_scripts: list[str] = field(default_factory=list)
+    extra_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LaunchOptions:
+    dialog_timeout_ms: int = 8000
+    withdraw_timeout_ms: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RunningApp(abc.ABC):
+    """One spawned, gated app process with a Frida session attached to it."""
+
+    pid: int
+    frida_device: Any
+    frida_session: Any
+
+    @abc.abstractmethod
+    def release(self) -> None:
+        """Let the app's code run (lab: the start gate; Android: resume the spawned process)."""
+
+    @abc.abstractmethod
+    def exit_code(self) -> int | None:
+        """The process' exit code once it has ended, else None."""
+
+    def finished_normally(self) -> bool:
+        """True once the app said it is done (lab: ``LAB:DONE``)."""
+        return False
+
+    def counts(self) -> dict[str, int]:
+        """Counters the app reported about itself (lab: ``LAB:COUNT api n``)."""
+        return {}
+
+    @abc.abstractmethod
+    def stop(self, timeout: float = 5.0) -> int | None:
+        """End the app (politely, then firmly); returns its exit code if known."""
+
+
+class DeviceBackend(abc.ABC):
+    kind: str = "?"
+
+    @abc.abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Device facts for the session record: kind, serial, name, OS, frida version."""
+
+    @abc.abstractmethod
+    def resolve_app(self, app: str) -> AppTarget:
+        """Resolve ``--app``; raises DeviceError when it is not installed/known."""
+
+    def proxy_plan(self) -> ProxyPlan:
+        return ProxyPlan()
+
+    @abc.abstractmethod
+    def route_traffic(self, host: str, port: int, ca_cert_path: Path | None) -> None:
+        """Send the device's HTTP(S) through the proxy at host:port."""
+
+    @abc.abstractmethod
+    def spawn(self, target: AppTarget, options: LaunchOptions) -> RunningApp:
+        """Start the app held at its gate, with a Frida session attached."""
+
+    def network_stats(self) -> dict[str, Any]:
+        """What the device's network saw at its far end, when the backend can tell."""
+        return {}
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Undo everything done to the device; idempotent, never raises."""
+
+    def __enter__(self) -> "DeviceBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,226 @@
+"""A rooted Android device over USB: adb for settings, frida-server for hooks.
+
+Kept thin on purpose: every device change goes through ``adb`` (an adbutils
+``AdbDevice``) or the Frida ``Device`` handed to the constructor, and every change is
+undone in ``close()`` (the runner calls it from ``finally`` and on SIGTERM), so a
+crashed run never leaves the phone pointing at a dead proxy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
+
+# Where Android keeps trusted CA certificates (system store, APEX store since 14, user store).
+CA_DIRS = (
+    "/system/etc/security/cacerts",
+    "/apex/com.android.conscrypt/cacerts",
+    "/data/misc/user/0/cacerts-added",
+)
+_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+
+
+def connect_adb(serial: str | None):
+    import adbutils
+
+    try:
+        client = adbutils.AdbClient()
+        if serial:
+            return client.device(serial=serial)
+        return client.device()
+    except Exception as exc:  # noqa: BLE001 - adbutils raises several unrelated types
+        raise DeviceError(f"no adb device{' ' + serial if serial else ''}: {str(exc).splitlines()[0] if str(exc) else exc}"
+                          " (is adb running and the phone authorised? `adb devices`)") from None
+
+
+def connect_frida(serial: str):
+    import frida
+
+    try:
+        return frida.get_device(serial, timeout=5)
+    except Exception as exc:  # noqa: BLE001
+        raise DeviceError(f"Frida cannot reach device {serial}: {exc}") from None
+
+
+def subject_hash_old(cert_pem: bytes) -> str:
+    """OpenSSL's ``subject_hash_old`` of a certificate: the file name Android expects."""
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    digest = hashlib.md5(cert.subject.public_bytes()).digest()  # noqa: S324 - OpenSSL's naming scheme
+    return f"{int.from_bytes(digest[:4], 'little'):08x}"
+
+
+class UsbApp(RunningApp):
+    def __init__(self, device: Any, pid: int, session: Any, package: str) -> None:
+        self.frida_device = device
+        self.frida_session = session
+        self.pid = pid
+        self.package = package
+        self._exit: int | None = None
+        self._gone = threading.Event()
+        session.on("detached", self._on_detached)
+
+    def _on_detached(self, reason: str, crash: Any = None) -> None:
+        if reason in ("process-terminated", "process-replaced"):
+            self._exit = -1 if crash is not None else 0
+            self._gone.set()
+
+    def release(self) -> None:
+        self.frida_device.resume(self.pid)
+
+    def exit_code(self) -> int | None:
+        return self._exit if self._gone.is_set() else None
+
+    def stop(self, timeout: float = 5.0) -> int | None:
+        if not self._gone.is_set():
+            try:
+                self.frida_device.kill(self.pid)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        return self._exit
+
+
+class UsbBackend(DeviceBackend):
+    kind = "usb"
+
+    def __init__(
+        self,
+        serial: str | None = None,
+        *,
+        adb: Any = None,
+        frida_device: Any = None,
+        frida_version: str | None = None,
+        connect_frida_device: Callable[[str], Any] = connect_frida,
+    ) -> None:
+        self.adb = adb if adb is not None else connect_adb(serial)
+        self.serial = serial or getattr(self.adb, "serial", None) or ""
+        self._frida_device = frida_device
+        self._connect_frida = connect_frida_device
+        if frida_version is None:
+            import frida
+
+            frida_version = frida.__version__
+        self.host_frida_version = frida_version
+        self._undo: list[tuple[str, Callable[[], None]]] = []
+        self._closed = False
+
+    # -- device facts ------------------------------------------------------------------
+    def sh(self, command: str) -> str:
+        out = self.adb.shell(command)
+        return (out if isinstance(out, str) else out.decode("utf-8", "replace")).strip()
+
+    def su(self, command: str) -> str:
+        return self.sh(f"su -c {shlex.quote(command)}")
+
+    @property
+    def frida_device(self):
+        if self._frida_device is None:
+            self._frida_device = self._connect_frida(self.serial)
+        return self._frida_device
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "usb",
+            "serial": self.serial,
+            "name": self.sh("getprop ro.product.model") or None,
+            "manufacturer": self.sh("getprop ro.product.manufacturer"),
+            "android_release": self.sh("getprop ro.build.version.release"),
+            "sdk": self.sh("getprop ro.build.version.sdk"),
+            "fingerprint": self.sh("getprop ro.build.fingerprint"),
+            "frida_version": self.host_frida_version,
+            "frida_server_version": self.frida_server_version(),
+        }
+
+    def frida_server_version(self) -> str:
+        """The running frida-server's version; raises DeviceError if none runs."""
+        pid = self.sh("pidof frida-server").split()
+        if not pid:
+            raise DeviceError(
+                "frida-server is not running on the device: push the frida-server "
+                f"{self.host_frida_version} for its ABI to /data/local/tmp and start it as root"
+            )
+        exe = self.su(f"readlink /proc/{pid[0]}/exe")
+        version = self.su(f"{exe} --version").splitlines()[-1].strip() if exe else ""
+        return version
+
+    def check_frida(self) -> str:
+        server = self.frida_server_version()
+        if server and server.split(".")[0] != self.host_frida_version.split(".")[0]:
+            raise DeviceError(
+                f"frida-server {server} on the device does not match frida {self.host_frida_version} "
+                f"on this workstation: install frida-server {self.host_frida_version}"
+            )
+        return server
+
+    def check_ca(self, ca_cert_path: Path) -> str:
+        """The CA's Android file name if the device trusts it; raises DeviceError otherwise."""
+        name = subject_hash_old(Path(ca_cert_path).read_bytes()) + ".0"
+        listing = self.su(" ; ".join(f"ls {d}/{name} 2>/dev/null" for d in CA_DIRS))
+        if name not in listing:
+            raise DeviceError(
+                f"the device does not trust the mitmproxy CA ({ca_cert_path}): copy it as {name} into "
+                "/system/etc/security/cacerts (or the conscrypt APEX store on Android 14+) and reboot"
+            )
+        return name
+
+    def resolve_app(self, app: str) -> AppTarget:
+        if not _PACKAGE_RE.match(app):
+            raise DeviceError(f"--app must be an Android package name on a USB device, got {app!r}")
+        dump = self.sh(f"dumpsys package {shlex.quote(app)}")
+        found = re.search(r"versionName=(\S+)", dump)
+        if "Unable to find package" in dump or found is None:
+            raise DeviceError(f"package {app} is not installed on {self.serial or 'the device'}")
+        return AppTarget(requested=app, package=app, version=found.group(1))
+
+    # -- network -----------------------------------------------------------------------
+    def route_traffic(self, host: str, port: int, ca_cert_path: Path | None) -> None:
+        self.check_frida()
+        if ca_cert_path is not None:
+            self.check_ca(ca_cert_path)
+        previous = self.sh("settings get global http_proxy")
+        self._undo.append(("http_proxy", lambda: self._restore_proxy(previous)))
+        self.adb.reverse(f"tcp:{port}", f"tcp:{port}")
+        self._undo.append(("reverse", lambda: self.adb.reverse_remove(f"tcp:{port}")))
+        # The device reaches the workstation's loopback port through the adb reverse tunnel.
+        self.sh(f"settings put global http_proxy 127.0.0.1:{port}")
+
+    def _restore_proxy(self, previous: str) -> None:
+        if previous and previous not in ("null", ":0"):
+            self.sh(f"settings put global http_proxy {shlex.quote(previous)}")
+        else:
+            # ":0" clears the proxy at once; deleting alone leaves it cached until reboot.
+            self.sh("settings put global http_proxy :0")
+            self.sh("settings delete global http_proxy")
+
+    # -- app ---------------------------------------------------------------------------
+    def spawn(self, target: AppTarget, options: LaunchOptions) -> RunningApp:
+        device = self.frida_device
+        try:
+            pid = device.spawn([target.package])
+        except Exception as exc:  # noqa: BLE001
+            raise DeviceError(f"could not spawn {target.package}: {exc}") from None
+        try:
+            session = device.attach(pid)
+        except Exception as exc:  # noqa: BLE001
+            device.kill(pid)
+            raise DeviceError(f"could not attach to {target.package} (pid {pid}): {exc}") from None
+        return UsbApp(device, pid, session, target.package)
+
+    def close(self) -> None:
+        """Undo device changes in reverse order; one failure does not skip the rest."""
+        if self._closed:
+            return
+        self._closed = True
+        while self._undo:
+            _, undo = self._undo.pop()
+            try:
+                undo()
+            except Exception:  # noqa: BLE001 - best effort: the device may be gone
+                pass

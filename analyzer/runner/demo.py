@@ -1,0 +1,175 @@
+"""``consentry demo``: every lab scenario, for each consent choice its expectation names.
+
+Sessions run one after another (each a JVM plus a Frida attach), each into its own
+session; then one HTML report per app combines that app's sessions, and every session
+is checked against its scenario's expectation (PASS/FAIL).
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from analyzer.runner.consent import parse_consent_plan
+from analyzer.runner.expectations import CheckResult, check_counts, check_findings, stored_api_counts
+from analyzer.runner.progress import Progress
+from analyzer.runner.session import RunConfig, RunError, RunResult
+
+DEMO_DURATION_S = 60.0  # a safety net: lab apps end on their own in seconds
+WITHDRAW_AFTER_S = 1.0
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass
+class DemoRow:
+    scenario: str
+    choice: str
+    result: RunResult | None
+    check: CheckResult
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class DemoOutcome:
+    rows: list[DemoRow]
+    reports: dict[str, Path]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.check.passed for r in self.rows)
+
+
+def default_output_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("consentry")) / "consentry-demo"
+
+
+def plan_for(choice: str):
+    """The --consent plan that exercises an expectation key (accept/refuse/none/withdraw)."""
+    if choice == "withdraw":
+        return parse_consent_plan(f"withdraw-after={WITHDRAW_AFTER_S:g}")
+    return parse_consent_plan(choice)
+
+
+def select_scenarios(names: list[str] | None) -> list[dict[str, Any]]:
+    from analyzer.devices.lab import scenario_expectations
+
+    known = scenario_expectations()
+    if not names:
+        return list(known.values())
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise DemoError(f"unknown scenario {missing[0]!r}; known: {', '.join(sorted(known))}")
+    return [known[n] for n in dict.fromkeys(names)]
+
+
+def run_demo(
+    store,
+    *,
+    scenarios: list[str] | None,
+    output_dir: Path,
+    console: Console,
+    dialog_timeout_ms: int = 3000,
+    quiet: bool = True,
+    db_url: str | None = None,
+) -> DemoOutcome:
+    from analyzer.runner.run import run_session
+
+    chosen = select_scenarios(scenarios)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DemoError(f"cannot create {output_dir}: {exc.strerror or exc}") from None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    rows: list[DemoRow] = []
+    for spec in chosen:
+        name = spec["name"]
+        for choice, expectation in (spec.get("expect") or {}).items():
+            plan = plan_for(choice)
+            session = f"demo-{stamp}-{name}-{choice}"
+            console.print(f"[bold]{escape(name)}[/bold] consent={choice} -> session {escape(session)}", soft_wrap=True)
+            config = RunConfig(device="lab", app=name, consent=plan, duration_s=DEMO_DURATION_S,
+                               session_name=session, dialog_timeout_ms=dialog_timeout_ms)
+            try:
+                result = run_session(store, config, progress=Progress(console=console, quiet=quiet, live=False))
+            except RunError as exc:
+                rows.append(DemoRow(name, choice, None, CheckResult(name, choice, [f"run failed: {exc}"])))
+                continue
+            findings = list(getattr(result.analysis, "findings", None) or [])
+            check = check_findings(name, choice, expectation, findings)
+            if result.analysis is None:
+                check.failures.append("not analysed: " + "; ".join(result.problems[-1:]))
+            if result.status != "finished":
+                check.failures.append(f"session ended {result.status}: {result.status_detail}")
+            if spec.get("counts"):
+                session_id = store.get_session(session).id
+                check_counts(check, result.app_counts, stored_api_counts(store, session_id), spec["counts"])
+            rows.append(DemoRow(name, choice, result, check, findings))
+            mark = "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]"
+            console.print(f"  {mark} {len(findings)} findings" + "".join(f"\n    - {escape(f)}" for f in check.failures), soft_wrap=True)
+    reports = write_reports(store, rows, output_dir, console)
+    print_summary(rows, reports, console)
+    return DemoOutcome(rows, reports)
+
+
+def write_reports(store, rows: list[DemoRow], output_dir: Path, console: Console) -> dict[str, Path]:
+    """One HTML report per app, combining that app's sessions."""
+    try:
+        from analyzer.report.build import build_report
+        from analyzer.report.html import render_html
+    except ImportError as exc:
+        console.print(f"[yellow]no HTML reports: {escape(str(exc))}[/yellow]", soft_wrap=True)
+        return {}
+    by_app: dict[str, list[str]] = collections.defaultdict(list)
+    for row in rows:
+        if row.result is not None:
+            by_app[row.result.target.package].append(row.result.session_name)
+    paths: dict[str, Path] = {}
+    for package, sessions in by_app.items():
+        try:
+            reports = [build_report(store, s) for s in sessions]
+            path = output_dir / f"{package}.html"
+            path.write_text(render_html(reports), encoding="utf-8")
+            paths[package] = path
+        except Exception as exc:  # noqa: BLE001 - one broken report must not hide the others
+            console.print(f"[yellow]report for {escape(package)} failed: {escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}[/yellow]", soft_wrap=True)
+    return paths
+
+
+def _phases(findings: list[dict[str, Any]]) -> str:
+    counts = collections.Counter(f.get("phase") for f in findings)
+    return ", ".join(f"{p} {n}" for p, n in sorted(counts.items(), key=lambda kv: str(kv[0]))) or "-"
+
+
+def _sdks(findings: list[dict[str, Any]]) -> str:
+    sdks = sorted({f.get("sdk") or (f.get("destination") or {}).get("sdk") for f in findings} - {None})
+    return ", ".join(sdks) or "-"
+
+
+def print_summary(rows: list[DemoRow], reports: dict[str, Path], console: Console) -> None:
+    table = Table(title="consentry demo")
+    for col in ("scenario", "consent", "status", "findings by phase", "SDKs", "check"):
+        table.add_column(col)
+    for row in rows:
+        status = row.result.status if row.result else "error"
+        table.add_row(row.scenario, row.choice, status, _phases(row.findings), _sdks(row.findings),
+                      "[green]PASS[/green]" if row.check.passed else "[red]FAIL[/red]")
+    console.print(table)
+    for package, path in sorted(reports.items()):
+        console.print(f"report {escape(package)}: {escape(str(path))}", soft_wrap=True)
+    failed = [r for r in rows if not r.check.passed]
+    if failed:
+        console.print(f"[red]{len(failed)} of {len(rows)} sessions did not meet their expectation[/red]", soft_wrap=True)
+    else:
+        console.print(f"[green]all {len(rows)} sessions met their expectation[/green]", soft_wrap=True)
