@@ -16,7 +16,10 @@ from analyzer.models.report import ApiCallRef, Finding, Report
 WIDTH = 1000
 LEFT = 130  # room for lane names
 RIGHT = 20
-TOP = 46  # room for consent labels
+LABEL_ROWS = 3
+LABEL_ROW_HEIGHT = 13
+LABEL_CHAR_WIDTH = 7.0  # generous for 11px sans (CJK labels are fewer, wider glyphs)
+TOP = 12 + LABEL_ROWS * LABEL_ROW_HEIGHT + 4  # room for consent labels
 LANE_HEIGHT = 26
 AXIS_HEIGHT = 28
 # Above this many points a lane is drawn as time bins with counts.
@@ -158,9 +161,11 @@ def build_timeline(report: Report) -> Timeline:
             lane.calls = []
 
     plot_bottom = TOP + max(len(lanes), 1) * LANE_HEIGHT
+    ordered = sorted(mark_times, key=lambda mt: mt[1] if mt[1] is not None else t0)
+    rows = _label_rows([x_of(t) for _, t in ordered], [len(m.action) for m, _ in ordered])
     marks = [
-        Mark(x_of(t), m.action, m.ts, m.source, label_y=14 + 14 * (i % 2))
-        for i, (m, t) in enumerate(sorted(mark_times, key=lambda mt: mt[1] if mt[1] is not None else t0))
+        Mark(x_of(t), m.action, m.ts, m.source, label_y=12 + LABEL_ROW_HEIGHT * row)
+        for (m, t), row in zip(ordered, rows)
     ]
     return Timeline(
         width=WIDTH,
@@ -174,6 +179,19 @@ def build_timeline(report: Report) -> Timeline:
         finding_count=len(report.findings),
         aggregated=aggregated,
     )
+
+
+def _label_rows(xs: list[float], lengths: list[int]) -> list[int]:
+    """A text row per consent label so that labels of close marks do not overlap: each
+    label takes the first row whose previous label ends left of it (the last row when
+    marks are packed tighter than the rows can separate)."""
+    ends = [float("-inf")] * LABEL_ROWS
+    rows = []
+    for x, n in zip(xs, lengths):
+        row = next((r for r, end in enumerate(ends) if end < x), LABEL_ROWS - 1)
+        ends[row] = x + 4 + n * LABEL_CHAR_WIDTH
+        rows.append(row)
+    return rows
 
 
 def _bin(points: list[Point], y: float, kind: str) -> list[Bin]:
