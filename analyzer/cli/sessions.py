@@ -126,6 +126,26 @@ def sessions_show(
         console.print(f"analysed with ruleset {a['ruleset_version']} at {a['finished_at']}")
 
 
+@sessions_app.command("delete")
+def sessions_delete(
+    name: str = typer.Argument(..., help="Session name."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a session with its flows, events, identifiers and analyses (bodies another
+    session still uses stay)."""
+    store = open_store()
+    row = store.get_session(name)
+    counts = store.counts(row.id)
+    if not yes:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise CliError("refusing to delete without --yes when not on a terminal")
+        typer.confirm(f"delete session {name} ({counts['flows']} flows, {counts['events']} events)?", abort=True)
+    store.delete_session(name)
+    console.print(f"deleted session {name} ({counts['flows']} flows, {counts['events']} events)")
+
+
 def parse_time(text: str) -> dt.datetime:
     """ISO-8601 (naive means UTC), epoch ms, or relative `-5s` / `+2.5s` from now."""
     text = text.strip()

@@ -7,14 +7,16 @@ this class; none of them writes SQL of its own.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import time
 import uuid
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
@@ -32,7 +34,49 @@ SESSION_STATUSES = (
 )
 
 
-_FLOW_COLUMNS = [c.key for c in m.Flow.__table__.columns]
+_FLOWS, _BODIES, _WS_MESSAGES = m.Flow.__table__, m.Body.__table__, m.WebSocketMessage.__table__
+_LOOKUP_BODIES_FROM = 4096  # bytes; see Store._put_bodies
+
+
+# Rows go in as multi-row INSERTs of a few fixed sizes (compiled once each), not as
+# executemany: SQLite's driver drops and retakes the GIL for every row of an executemany,
+# and each time the proxy's event loop has to hand it over. Sizes stay under SQLite's
+# oldest limit of 999 parameters per statement.
+_MAX_PARAMS = 999
+
+
+@functools.cache
+def _multi_row_insert(table: Table, columns: tuple[str, ...], rows: int, dialect: str):
+    """INSERT of ``rows`` rows in one statement; into bodies, rows already there are left alone."""
+    values = [{c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in columns} for i in range(rows)]
+    if table is not _BODIES:
+        return table.insert().values(values)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).values(values).on_conflict_do_nothing(index_elements=[table.c.sha256])
+
+
+@functools.cache
+def _param_names(columns: tuple[str, ...], rows: int) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(f"{c}_{i}" for c in columns) for i in range(rows))
+
+
+def _insert_rows(conn, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows (all with the same keys) in a handful of multi-row statements."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    largest = 1 << ((_MAX_PARAMS // len(columns)).bit_length() - 1)
+    done = 0
+    while done < len(rows):
+        size = min(largest, 1 << ((len(rows) - done).bit_length() - 1))  # powers of two: few shapes
+        chunk = rows[done : done + size]
+        params = {
+            name: row[column]
+            for names, row in zip(_param_names(columns, size), chunk)
+            for name, column in zip(names, columns)
+        }
+        conn.execute(_multi_row_insert(table, columns, size, conn.dialect.name), params)
+        done += size
 
 
 class SessionNotFound(StoreError):
@@ -175,9 +219,35 @@ class Store:
             return list(s.scalars(q).unique())
 
     def delete_session(self, name: str) -> None:
+        """Delete a session and everything recorded in it, and bodies no other session uses."""
         row = self.get_session(name)
         with self.session() as s:
+            shas = self._session_body_shas(s, row.id)
             s.execute(delete(m.Session).where(m.Session.id == row.id))
+            still_used = self._used_body_shas(s, shas)
+            orphans = [sha for sha in shas if sha not in still_used]
+            for i in range(0, len(orphans), 500):
+                s.execute(delete(m.Body).where(m.Body.sha256.in_(orphans[i : i + 500])))
+
+    @staticmethod
+    def _session_body_shas(s: OrmSession, session_id: uuid.UUID) -> list[str]:
+        flows = select(m.Flow.request_body_sha, m.Flow.response_body_sha).where(m.Flow.session_id == session_id)
+        shas = {sha for pair in s.execute(flows) for sha in pair if sha}
+        ws = select(m.WebSocketMessage.body_sha).join(m.Flow, m.Flow.id == m.WebSocketMessage.flow_id).where(
+            m.Flow.session_id == session_id
+        )
+        shas.update(sha for sha in s.scalars(ws) if sha)
+        return sorted(shas)
+
+    @staticmethod
+    def _used_body_shas(s: OrmSession, shas: list[str]) -> set[str]:
+        used: set[str] = set()
+        for i in range(0, len(shas), 500):
+            chunk = shas[i : i + 500]
+            used.update(s.scalars(select(m.Flow.request_body_sha).where(m.Flow.request_body_sha.in_(chunk))))
+            used.update(s.scalars(select(m.Flow.response_body_sha).where(m.Flow.response_body_sha.in_(chunk))))
+            used.update(s.scalars(select(m.WebSocketMessage.body_sha).where(m.WebSocketMessage.body_sha.in_(chunk))))
+        return used
 
     def counts(self, session_id: uuid.UUID) -> dict[str, Any]:
         with self.session() as s:
@@ -206,26 +276,18 @@ class Store:
         return data, False
 
     @staticmethod
-    def _put_bodies(s: OrmSession, blobs: Iterable[bytes]) -> dict[bytes, str]:
-        """Insert each distinct blob once; returns blob -> sha256."""
-        by_sha: dict[str, bytes] = {}
-        sha_of: dict[bytes, str] = {}
-        for blob in blobs:
-            if blob in sha_of:
-                continue
-            sha = hashlib.sha256(blob).hexdigest()
-            sha_of[blob] = sha
-            by_sha[sha] = blob
+    def _put_bodies(s: OrmSession, by_sha: dict[str, bytes]) -> None:
+        """Insert each blob (keyed by its sha256) unless the store already has it."""
         if not by_sha:
-            return sha_of
+            return
+        # Large blobs are looked up first, so a repeated one is not shipped to the
+        # database again; small ones go straight to an insert that skips duplicates.
+        large = [sha for sha, blob in by_sha.items() if len(blob) >= _LOOKUP_BODIES_FROM]
         existing: set[str] = set()
-        shas = list(by_sha)
-        for i in range(0, len(shas), 500):
-            existing.update(s.scalars(select(m.Body.sha256).where(m.Body.sha256.in_(shas[i : i + 500]))))
+        for i in range(0, len(large), 500):
+            existing.update(s.scalars(select(m.Body.sha256).where(m.Body.sha256.in_(large[i : i + 500]))))
         rows = [{"sha256": sha, "size": len(blob), "data": blob} for sha, blob in by_sha.items() if sha not in existing]
-        if rows:
-            s.execute(insert(m.Body), rows)
-        return sha_of
+        _insert_rows(s.connection(), _BODIES, rows)
 
     def body(self, sha: str | None) -> bytes:
         if not sha:
@@ -238,66 +300,66 @@ class Store:
     def add_flows(self, session_id: uuid.UUID, flows: Sequence[FlowRecord]) -> list[str]:
         if not flows:
             return []
-        prepared = [self._prepare_flow(f) for f in flows]
+        # Rows and body hashes are made once, outside the transaction: a retry only
+        # renumbers. The live proxy writes through here from its writer thread.
+        bodies: dict[str, bytes] = {}
+        prepared = [self._flow_row(session_id, f, bodies) for f in flows]
 
         def work(s: OrmSession) -> list[str]:
-            # Core bulk inserts: one statement per table, not one ORM flush per flow
-            # (the live proxy writes through here; per-flow flushes cost it ~0.5 ms a flow).
-            sha_of = self._put_bodies(s, [b for p in prepared for b in p["blobs"]])
+            # Core multi-row inserts, no ORM objects per flow.
+            self._put_bodies(s, bodies)
             seq = (s.scalar(select(func.max(m.Flow.seq)).where(m.Flow.session_id == session_id)) or 0) + 1
-            flow_rows: list[dict[str, Any]] = []
-            ws_rows: list[dict[str, Any]] = []
-            for offset, p in enumerate(prepared):
-                row, ws = self._flow_row(session_id, seq + offset, p, sha_of)
-                flow_rows.append({key: getattr(row, key) for key in _FLOW_COLUMNS})
-                for i, (msg, blob, truncated) in enumerate(ws):
-                    ws_rows.append(
-                        {
-                            "flow_id": row.id, "seq": i, "from_client": msg.from_client, "is_text": msg.is_text,
-                            "body_sha": sha_of.get(blob) if blob else None, "size": len(msg.content),
-                            "truncated": truncated, "ts": msg.ts,
-                        }
-                    )
-            s.execute(insert(m.Flow), flow_rows)
-            if ws_rows:
-                s.execute(insert(m.WebSocketMessage), ws_rows)
-            return [str(r["id"]) for r in flow_rows]
+            for offset, (row, _ws) in enumerate(prepared):
+                row["seq"] = seq + offset
+            conn = s.connection()
+            _insert_rows(conn, _FLOWS, [row for row, _ws in prepared])
+            _insert_rows(conn, _WS_MESSAGES, [w for _row, ws in prepared for w in ws])
+            return [str(row["id"]) for row, _ws in prepared]
 
         return self._retrying(work)
 
-    def _prepare_flow(self, f: FlowRecord) -> dict[str, Any]:
-        req, req_cut = self._cap(f.request_body)
-        resp, resp_cut = self._cap(f.response_body)
-        ws = []
-        for msg in f.websocket:
-            blob, cut = self._cap(msg.content)
-            ws.append((msg, blob, cut))
-        return {
-            "flow": f, "req": req, "req_cut": req_cut or f.request_truncated,
-            "resp": resp, "resp_cut": resp_cut or f.response_truncated, "ws": ws,
-            "blobs": [b for b in [req, resp] + [b for _, b, _ in ws] if b],
-        }
+    def _body_sha(self, data: bytes, bodies: dict[str, bytes]) -> tuple[str | None, bool]:
+        """(sha256 of the stored bytes or None when empty, cut by the store's cap)."""
+        data, cut = self._cap(data)
+        if not data:
+            return None, cut
+        sha = hashlib.sha256(data).hexdigest()  # hashlib drops the GIL for large bodies
+        bodies.setdefault(sha, data)
+        return sha, cut
 
-    @staticmethod
-    def _flow_row(session_id: uuid.UUID, seq: int, p: dict[str, Any], sha_of: dict[bytes, str]):
-        f: FlowRecord = p["flow"]
-        row = m.Flow(
-            id=uuid.UUID(f.id) if f.id else uuid.uuid4(),
-            session_id=session_id, seq=seq, source=f.source, method=f.method, url=f.url,
-            scheme=f.scheme, host=f.host, port=f.port, path=f.path, http_version=f.http_version,
-            request_headers=[[k, v] for k, v in f.request_headers],
-            request_body_sha=sha_of[p["req"]] if p["req"] else None,
-            request_body_size=f.request_body_size if f.request_body_size is not None else len(f.request_body),
-            request_truncated=p["req_cut"], status_code=f.status_code, reason=f.reason,
-            response_headers=[[k, v] for k, v in f.response_headers],
-            response_body_sha=sha_of[p["resp"]] if p["resp"] else None,
-            response_body_size=f.response_body_size if f.response_body_size is not None else len(f.response_body),
-            response_truncated=p["resp_cut"], ts_start=f.ts_start, ts_request_end=f.ts_request_end,
-            ts_response_start=f.ts_response_start, ts_end=f.ts_end, tls=f.tls, tls_version=f.tls_version,
-            sni=f.sni, client_addr=f.client_addr, server_addr=f.server_addr, error=f.error,
-            is_websocket=bool(f.websocket) or bool(f.meta.get("websocket")), meta=f.meta,
-        )
-        return row, p["ws"]
+    def _flow_row(
+        self, session_id: uuid.UUID, f: FlowRecord, bodies: dict[str, bytes]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The flows row (without seq) and its websocket_messages rows; bodies join ``bodies``."""
+        flow_id = uuid.UUID(f.id) if f.id else uuid.uuid4()
+        req_sha, req_cut = self._body_sha(f.request_body, bodies)
+        resp_sha, resp_cut = self._body_sha(f.response_body, bodies)
+        row = {
+            "id": flow_id, "session_id": session_id, "seq": None, "source": f.source, "method": f.method,
+            "url": f.url, "scheme": f.scheme, "host": f.host, "port": f.port, "path": f.path,
+            "http_version": f.http_version, "request_headers": [[k, v] for k, v in f.request_headers],
+            "request_body_sha": req_sha,
+            "request_body_size": f.request_body_size if f.request_body_size is not None else len(f.request_body),
+            "request_truncated": req_cut or f.request_truncated, "status_code": f.status_code, "reason": f.reason,
+            "response_headers": [[k, v] for k, v in f.response_headers],
+            "response_body_sha": resp_sha,
+            "response_body_size": f.response_body_size if f.response_body_size is not None else len(f.response_body),
+            "response_truncated": resp_cut or f.response_truncated, "ts_start": f.ts_start,
+            "ts_request_end": f.ts_request_end, "ts_response_start": f.ts_response_start, "ts_end": f.ts_end,
+            "tls": f.tls, "tls_version": f.tls_version, "sni": f.sni, "client_addr": f.client_addr,
+            "server_addr": f.server_addr, "error": f.error,
+            "is_websocket": bool(f.websocket) or bool(f.meta.get("websocket")), "meta": f.meta,
+        }
+        ws_rows = []
+        for i, msg in enumerate(f.websocket):
+            sha, cut = self._body_sha(msg.content, bodies)
+            ws_rows.append(
+                {
+                    "flow_id": flow_id, "seq": i, "from_client": msg.from_client, "is_text": msg.is_text,
+                    "body_sha": sha, "size": len(msg.content), "truncated": cut, "ts": msg.ts,
+                }
+            )
+        return row, ws_rows
 
     def iter_flows(
         self, session_id: uuid.UUID, *, with_bodies: bool = True, batch: int = 200

@@ -60,3 +60,13 @@ def test_schema_report_names_the_contract(cli):
     schema = json.loads(cli("schema", "report").stdout)
     assert schema["$id"] == "consentry.report/1"
     assert {"id", "rule", "phase", "pii_type", "confidence"} <= set(schema["$defs"]["Finding"]["properties"])
+
+
+def test_sessions_delete_needs_yes_off_a_terminal(cli):
+    assert cli("mark", "consent", "granted", "--session", "gone").returncode == 0
+    refused = cli("sessions", "delete", "gone")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert cli("sessions", "show", "gone").returncode == 0
+    deleted = cli("sessions", "delete", "gone", "--yes")
+    assert deleted.returncode == 0 and "deleted session gone (0 flows, 1 events)" in deleted.stdout
+    assert cli("sessions", "show", "gone").returncode == 2

@@ -160,6 +160,18 @@ def test_analysis_runs_replace_the_current_one(store):
     assert [r.ruleset_version for r in store.runs(s.id)] == ["2026.11.1", "2026.11.2"]
 
 
+def test_deleting_a_session_keeps_only_bodies_still_in_use(store):
+    keep = store.create_session("keep")
+    store.add_flows(keep.id, [_flow(0, b"shared body")])
+    gone = store.create_session("gone")
+    ws = [WebSocketRecord(from_client=True, content=b"ws only", is_text=True, ts=T0)]
+    store.add_flows(gone.id, [_flow(0, b"shared body"), _flow(1, b"own body", websocket=ws)])
+    store.delete_session("gone")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from bodies")).scalar() == 1
+    assert [f.request_body for f in store.iter_flows(keep.id)] == [b"shared body"]
+
+
 def test_deleting_a_session_cascades(store):
     s = store.create_session("del")
     store.add_flows(s.id, [_flow(0, b"zz")])
