@@ -7,6 +7,10 @@
  * Why: every hook script reports the same way, so the host validates one format; a poller
  * calling an API every 10 ms must cost one message per flush, not one per call, while the
  * count stays exact.
+ * Late classes: at spawn the app's own class loader does not exist yet, so app and SDK
+ * classes (UMConfigure, okhttp3, app trust managers) are not findable. Such targets wait
+ * ("pending") and are hooked when a class loader appears that defines them (the core
+ * table's class-loader targets), before the app gets the loader back.
  *
  * Expects two globals from the bundle: `Java` (the frida-java-bridge) and
  * `CONSENTRY_TARGETS` (hooks/targets.json, filtered to the selected categories).
@@ -20,6 +24,10 @@ const Consentry = (function () {
   const LATE_HOOK_TIMEOUT_S = 2;
   const LATE_HOOK_POLL_S = 0.002;
   const ECHO_EVENTS_WITHOUT_HOST = true;
+  // Classes of the platform (boot class path): complete at spawn, so one missing then never
+  // appears; anything else may come with the app's class loader or a plugin loaded later.
+  const PLATFORM_PREFIXES = ['java.', 'javax.', 'android.', 'dalvik.', 'com.android.', 'libcore.', 'sun.', 'jdk.', 'org.json.', 'org.w3c.', 'org.xml.'];
+  const APP_LIBRARY_PREFIXES = ['android.support.', 'androidx.'];
 
   const state = {
     config: Object.assign({}, DEFAULTS),
@@ -35,6 +43,14 @@ const Consentry = (function () {
     erroredTargets: new Set(),
     installers: [],
     hookedTargets: 0,
+    waiting: new Map(),
+    waitingClasses: new Map(),
+    lateHooked: 0,
+    loaderChecks: 0,
+    loaderCheckMs: 0,
+    loaderFactories: new Map(),
+    pendingReported: false,
+    classLoaderClass: undefined,
     flushTimer: null,
     busyThreads: new Map(),
     stats: { events: 0, calls: 0, flushes: 0 },
@@ -297,9 +313,14 @@ const Consentry = (function () {
     }
   }
 
+  function isPlatformClass(name) {
+    if (APP_LIBRARY_PREFIXES.some(function (p) { return name.indexOf(p) === 0; })) return false;
+    return PLATFORM_PREFIXES.some(function (p) { return name.indexOf(p) === 0; });
+  }
+
   /**
-   * Calls install(overload, target) for every overload of target.method; a missing class
-   * or method is reported once as skipped, never thrown.
+   * Calls install(overload, target) for every overload of target.method; a missing method
+   * is reported once as skipped, never thrown. A missing app class waits for its loader.
    */
   function hookJavaTarget(target, install) {
     const name = targetName(target);
@@ -309,9 +330,15 @@ const Consentry = (function () {
     }
     const wrapper = useClass(target.class);
     if (wrapper === null) {
-      skipped(name, 'class not found');
+      if (isPlatformClass(target.class)) skipped(name, 'class not found');
+      else await_(target, install);
       return 0;
     }
+    return hookOverloads(wrapper, target, install);
+  }
+
+  function hookOverloads(wrapper, target, install) {
+    const name = targetName(target);
     let method;
     try {
       method = wrapper[target.method];
@@ -333,6 +360,161 @@ const Consentry = (function () {
     }
     state.hookedTargets += hooked > 0 ? 1 : 0;
     return hooked;
+  }
+
+  // ---- targets whose class comes with a later class loader -------------------------
+
+  function await_(target, install) {
+    const name = targetName(target);
+    if (state.waiting.has(name)) return;
+    state.waiting.set(name, { target: target, install: install });
+    const names = state.waitingClasses.get(target.class) || [];
+    names.push(name);
+    state.waitingClasses.set(target.class, names);
+  }
+
+  /** Our own class-loader calls must neither be recorded nor re-enter the loader hooks. */
+  function classLoaderType() {
+    if (state.classLoaderClass === undefined) state.classLoaderClass = Java.use('java.lang.ClassLoader');
+    return state.classLoaderClass;
+  }
+
+  /*
+   * The class through this loader, or null. It is linked first (getDeclaredMethods links
+   * without initializing): HotSpot's JVMTI refuses to list the methods of a loaded but
+   * unlinked class, and the bridge then frees garbage and aborts the process.
+   */
+  function classIn(loader, className) {
+    let klass;
+    try {
+      klass = loader.loadClass(className);
+    } catch (e) {
+      return null;
+    }
+    if (klass === null) return null;
+    klass.getDeclaredMethods();
+    const key = String(klass.getClassLoader() === null ? 'boot' : Java.use('java.lang.System').identityHashCode(klass.getClassLoader()));
+    let factory = state.loaderFactories.get(key);
+    if (factory === undefined) {
+      factory = Java.ClassFactory.get(Java.retain(loader));
+      state.loaderFactories.set(key, factory);
+    }
+    return factory.use(className);
+  }
+
+  /**
+   * A class loader appeared or became usable: hook every waiting target it can now see.
+   * Runs on the app's thread before the loader is handed back, so no call is missed.
+   */
+  function retryWaiting(loaderObject, origin) {
+    if (state.waitingClasses.size === 0 || loaderObject === null || loaderObject === undefined) return 0;
+    const started = Date.now();
+    let installed = 0;
+    quietly(function () {
+      const loader = Java.cast(loaderObject, classLoaderType());
+      const loaderName = classNameOf(loader);
+      state.loaderChecks++;
+      for (const className of Array.from(state.waitingClasses.keys())) {
+        let wrapper = null;
+        try {
+          wrapper = classIn(loader, className);
+        } catch (e) {
+          log('debug', 'late lookup of ' + className + ' failed: ' + e.message);
+        }
+        if (wrapper === null) continue;
+        const names = state.waitingClasses.get(className);
+        state.waitingClasses.delete(className);
+        for (const name of names) {
+          const entry = state.waiting.get(name);
+          state.waiting.delete(name);
+          if (hookOverloads(wrapper, entry.target, entry.install) > 0) {
+            installed++;
+            state.lateHooked++;
+            protocol({ type: 'hooks:installed', target: name, late: true, loader: loaderName, origin: origin });
+          }
+        }
+      }
+    });
+    state.loaderCheckMs += Date.now() - started;
+    return installed;
+  }
+
+  /** What never got hooked because its class never came: one summary, at the end. */
+  function reportPending() {
+    if (state.pendingReported || !state.installed) return;
+    state.pendingReported = true;
+    protocol({ type: 'hooks:pending', targets: Array.from(state.waiting.keys()), reason: 'class never loaded', late_installed: state.lateHooked });
+  }
+
+  const loaderInstallers = {
+    // A new class loader (URLClassLoader, BaseDexClassLoader: Path/Dex/InMemoryDex): after
+    // its constructor it can find its classes.
+    new_loader: function (overload, target) {
+      overload.implementation = function () {
+        const ret = overload.apply(this, arguments);
+        if (state.waitingClasses.size > 0 && !isBusy()) {
+          try {
+            retryWaiting(this, target.class + '.<init>');
+          } catch (e) {
+            hookError(targetName(target), e);
+          }
+        }
+        return ret;
+      };
+    },
+    // The app's own loader is ready (LoadedApk.makeApplication, Application.attach).
+    app_loader: function (overload, target) {
+      overload.implementation = function () {
+        const ret = overload.apply(this, arguments);
+        if (state.waitingClasses.size > 0 && !isBusy()) {
+          const self = this;
+          try {
+            const loader = quietly(function () { return self.getClassLoader !== undefined ? self.getClassLoader() : null; });
+            retryWaiting(loader, targetName(target));
+          } catch (e) {
+            hookError(targetName(target), e);
+          }
+        }
+        return ret;
+      };
+    },
+    // Explicit loadClass(name) of a waiting class in an existing loader; one Map lookup per
+    // call otherwise. Not on HotSpot: replacing loadClass there hangs the VM's class resolution.
+    load_class: function (overload, target) {
+      overload.implementation = function (name) {
+        const klass = overload.call(this, name);
+        if (klass !== null && state.waitingClasses.has(name) && !isBusy()) {
+          try {
+            retryWaiting(quietly(function () { return klass.getClassLoader(); }), targetName(target));
+          } catch (e) {
+            hookError(targetName(target), e);
+          }
+        }
+        return klass;
+      };
+    },
+  };
+
+  function isHotSpot() {
+    try {
+      return Java.api !== undefined && Java.api.flavor === 'jvm';
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /** Watches for class loaders only when some target waits for one: otherwise free. */
+  function installLoaderWatch(targets) {
+    if (state.waiting.size === 0) return;
+    for (const target of targets) {
+      if (target.runtime === 'art' && isHotSpot()) {
+        skipped(targetName(target), 'not hooked on HotSpot');
+        continue;
+      }
+      const install = loaderInstallers[target.role];
+      if (target.class === undefined || install === undefined) continue;
+      hookJavaTarget(target, install);
+    }
   }
 
   /** The runtime class name of a Java object, whatever type its wrapper was declared with (interfaces too). */
@@ -423,6 +605,7 @@ const Consentry = (function () {
           guarded(target, function () {
             emit({ type: 'lifecycle', ts: Date.now(), state: 'exit', component: 'java.lang.Runtime', status: status });
             flush();
+            reportPending();
           })();
           if (state.config.exit_handshake && state.initialized && !state.selfInitialized) endProcess(status, true);
           else if (state.selfInitialized) endProcess(status, false);
@@ -455,7 +638,8 @@ const Consentry = (function () {
 
   function installAll() {
     if (state.javaAvailable) captureSystemFactory();
-    installExitHook(targetsOf('core'));
+    const core = targetsOf('core');
+    installExitHook(core.filter(function (t) { return t.role === 'exit'; }));
     for (const installer of state.installers) {
       try {
         installer.install(targetsOf(installer.category));
@@ -463,6 +647,7 @@ const Consentry = (function () {
         protocol({ type: 'hooks:error', target: installer.category, message: String(e.message || e) });
       }
     }
+    installLoaderWatch(core.filter(function (t) { return t.role !== 'exit'; }));
     state.installed = true;
     maybeReady();
   }
@@ -470,7 +655,7 @@ const Consentry = (function () {
   function maybeReady() {
     if (!state.installed || !state.initialized || state.readySent) return;
     state.readySent = true;
-    protocol({ type: 'hooks:ready', targets: state.hookedTargets, skipped: state.skipped.size, categories: Object.keys(CONSENTRY_TARGETS.categories) });
+    protocol({ type: 'hooks:ready', targets: state.hookedTargets, skipped: state.skipped.size, pending: state.waiting.size, categories: Object.keys(CONSENTRY_TARGETS.categories) });
   }
 
   function applyConfig(config) {
@@ -512,6 +697,10 @@ const Consentry = (function () {
       installed: state.installed,
       targets: state.hookedTargets,
       skipped: Array.from(state.skipped),
+      pending: Array.from(state.waiting.keys()),
+      late_installed: state.lateHooked,
+      loader_checks: state.loaderChecks,
+      loader_check_ms: state.loaderCheckMs,
       pending_batches: state.batches.size,
       events: state.stats.events,
       calls: state.stats.calls,
@@ -540,7 +729,8 @@ const Consentry = (function () {
     init: init,
     flush: function () { return flush(); },
     status: status,
-    dispose: function () { flush(); },
+    reportPending: function () { reportPending(); return Array.from(state.waiting.keys()); },
+    dispose: function () { flush(); reportPending(); },
   };
 
   return {

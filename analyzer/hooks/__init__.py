@@ -2,7 +2,7 @@
 
 from analyzer.hooks.bundle import build_agent_source, java_bridge_path
 from analyzer.hooks.canary import luhn_valid, make_canary
-from analyzer.hooks.protocol import HooksError, HooksExiting, HooksReady, HooksSkipped, LogMessage, ProtocolMessage, UnparsedMessage, parse_protocol
+from analyzer.hooks.protocol import HooksError, HooksExiting, HooksInstalled, HooksPending, HooksReady, HooksSkipped, LogMessage, ProtocolMessage, UnparsedMessage, parse_protocol
 from analyzer.hooks.session import HookConfig, HookSession, HookSessionError
 from analyzer.hooks.targets import HookScriptsError, HookTarget, categories, list_targets
 
@@ -13,6 +13,8 @@ __all__ = [
     "make_canary",
     "HooksError",
     "HooksExiting",
+    "HooksInstalled",
+    "HooksPending",
     "HooksReady",
     "HooksSkipped",
     "LogMessage",

@@ -1,6 +1,7 @@
 """Agent-protocol envelopes: the agent's messages that are not session events.
 
-``hooks:ready`` / ``hooks:skipped`` / ``hooks:error`` / ``hooks:exiting`` / ``log`` validate into a pydantic
+``hooks:ready`` / ``hooks:skipped`` / ``hooks:installed`` / ``hooks:pending`` / ``hooks:error`` /
+``hooks:exiting`` / ``log`` validate into a pydantic
 discriminated union; anything else the agent or Frida reports is kept as
 :class:`UnparsedMessage` so the host logs it instead of crashing.
 """
@@ -20,6 +21,7 @@ class HooksReady(_Envelope):
     type: Literal["hooks:ready"]
     targets: int = Field(ge=0, description="targets with at least one hooked overload")
     skipped: int = 0
+    pending: int = Field(0, description="targets whose class is not loaded yet (hooked when a class loader brings it)")
     categories: list[str] = Field(default_factory=list)
 
 
@@ -27,6 +29,25 @@ class HooksSkipped(_Envelope):
     type: Literal["hooks:skipped"]
     target: str
     reason: str
+
+
+class HooksInstalled(_Envelope):
+    """A target hooked after start-up, when the class loader that defines its class appeared."""
+
+    type: Literal["hooks:installed"]
+    target: str
+    late: bool = True
+    loader: str | None = None
+    origin: str | None = None
+
+
+class HooksPending(_Envelope):
+    """The end-of-run summary: targets whose class never appeared in any class loader."""
+
+    type: Literal["hooks:pending"]
+    targets: list[str] = Field(default_factory=list)
+    reason: str = "class never loaded"
+    late_installed: int = 0
 
 
 class HooksError(_Envelope):
@@ -56,9 +77,10 @@ class UnparsedMessage(_Envelope):
     raw: Any = None
 
 
-AgentMessage = Annotated[Union[HooksReady, HooksSkipped, HooksError, HooksExiting, LogMessage], Field(discriminator="type")]
-ProtocolMessage = Union[HooksReady, HooksSkipped, HooksError, HooksExiting, LogMessage, UnparsedMessage]
-PROTOCOL_TYPES = frozenset({"hooks:ready", "hooks:skipped", "hooks:error", "hooks:exiting", "log"})
+AgentMessage = Annotated[Union[HooksReady, HooksSkipped, HooksInstalled, HooksPending, HooksError, HooksExiting, LogMessage],
+                         Field(discriminator="type")]
+ProtocolMessage = Union[HooksReady, HooksSkipped, HooksInstalled, HooksPending, HooksError, HooksExiting, LogMessage, UnparsedMessage]
+PROTOCOL_TYPES = frozenset({"hooks:ready", "hooks:skipped", "hooks:installed", "hooks:pending", "hooks:error", "hooks:exiting", "log"})
 
 _adapter: TypeAdapter[Any] = TypeAdapter(AgentMessage)
 

@@ -15,7 +15,7 @@ import frida
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from analyzer.hooks.bundle import build_agent_source
-from analyzer.hooks.protocol import HooksError, HooksExiting, HooksReady, HooksSkipped, LogMessage, ProtocolMessage, UnparsedMessage, is_protocol_type, parse_protocol
+from analyzer.hooks.protocol import HooksError, HooksExiting, HooksInstalled, HooksPending, HooksReady, HooksSkipped, LogMessage, ProtocolMessage, UnparsedMessage, is_protocol_type, parse_protocol
 from analyzer.models.events import Event, EventParseError, parse_event
 
 
@@ -133,8 +133,9 @@ class HookSession:
         if script is not None and not self._detached.is_set():
             try:
                 # flush() as an RPC: its reply comes after the messages it sent, which an
-                # unload could otherwise cut off.
+                # unload could otherwise cut off. Same for the never-loaded targets' summary.
                 script.exports_sync.flush()
+                script.exports_sync.report_pending()
             except (frida.InvalidOperationError, frida.TransportError, frida.core.RPCException):
                 pass
         self._script = self._session = None
@@ -202,6 +203,19 @@ class HookSession:
     def skipped(self) -> list[HooksSkipped]:
         with self._lock:
             return [m for m in self.protocol if isinstance(m, HooksSkipped)]
+
+    @property
+    def late_installed(self) -> list[HooksInstalled]:
+        """Targets hooked after start-up, when their class loader appeared."""
+        with self._lock:
+            return [m for m in self.protocol if isinstance(m, HooksInstalled)]
+
+    @property
+    def pending(self) -> list[str] | None:
+        """Targets whose class never appeared (the agent's end summary); None before the end."""
+        with self._lock:
+            summaries = [m for m in self.protocol if isinstance(m, HooksPending)]
+        return summaries[-1].targets if summaries else None
 
     # ---- Frida callbacks (message thread) ---------------------------------------
 

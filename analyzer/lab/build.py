@@ -51,6 +51,19 @@ def java_sources(root: Path | None = None) -> list[Path]:
     return sorted((root / "java").rglob("*.java"))
 
 
+def plugin_sources(root: Path | None = None) -> dict[str, list[Path]]:
+    """Plugin name -> its sources: code an app loads at run time through its own class loader.
+
+    Each ``labdevice/plugins/<name>/`` is compiled against the app classes into
+    ``<classes>/plugins/<name>/``, off the class path, so no class loader sees it at start-up.
+    """
+    root = root or source_root()
+    plugins = root / "plugins"
+    if not plugins.is_dir():
+        return {}
+    return {d.name: sorted(d.rglob("*.java")) for d in sorted(plugins.iterdir()) if d.is_dir()}
+
+
 def cache_root() -> Path:
     override = os.environ.get("CONSENTRY_LAB_CACHE")
     return Path(override) if override else Path(platformdirs.user_cache_dir("consentry")) / "labdevice"
@@ -78,7 +91,8 @@ def _javac_version(javac: str) -> str:
 def source_hash(root: Path, javac_version: str) -> str:
     digest = hashlib.sha256(javac_version.encode())
     digest.update(JAVA_RELEASE.encode() + " ".join(JAVAC_FLAGS).encode())
-    for path in java_sources(root) + [root / PROFILE_FILE]:
+    plugin_files = [p for files in plugin_sources(root).values() for p in files]
+    for path in java_sources(root) + plugin_files + [root / PROFILE_FILE]:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -149,5 +163,21 @@ def _compile(javac: str, root: Path, out_dir: Path) -> None:
     argfile.unlink()
     if proc.returncode != 0:
         raise LabBuildError("javac failed:\n" + (proc.stderr or proc.stdout)[-4000:])
+    for name, sources in plugin_sources(root).items():
+        _compile_plugin(javac, name, sources, out_dir)
     profile = json.loads((root / PROFILE_FILE).read_text(encoding="utf-8"))
     (out_dir / PROFILE_RESOURCE).write_text(profile_properties(profile), encoding="ascii")
+
+
+def _compile_plugin(javac: str, name: str, sources: list[Path], app_classes: Path) -> None:
+    if not sources:
+        return
+    out = app_classes / "plugins" / name
+    cmd = [javac, "--release", JAVA_RELEASE, "-encoding", "UTF-8", "-nowarn", *JAVAC_FLAGS, "-cp", str(app_classes),
+           "-d", str(out), *map(str, sources)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise LabBuildError(f"javac took longer than {COMPILE_TIMEOUT_S}s (plugin {name})") from None
+    if proc.returncode != 0:
+        raise LabBuildError(f"javac failed for plugin {name}:\n" + (proc.stderr or proc.stdout)[-4000:])

@@ -253,3 +253,36 @@ def test_api_tour_every_counted_api_recorded_exactly_with_canaries(network):
     assert "contacts" in kinds
     sensitive_skipped = {m.target for m in session.skipped} & {f"{api}" for api in scenario.counts}
     assert not sensitive_skipped
+
+
+def test_late_loaded_sdk_is_hooked_when_its_class_loader_appears(network):
+    """late_sdk loads an AMap-like map SDK after start-up through a new URLClassLoader over
+    classes off the class path: its consent API cannot be found when the hooks start, and
+    must be hooked before the SDK's first call."""
+    from analyzer.hooks import HooksInstalled
+
+    profile = lab_scenarios.device_profile()
+    app, session = run_hooked(network, "late_sdk", click_when_shown("positive"), dialog_timeout_ms=20000)
+    sdk_api = "com.amap.api.maps.MapsInitializer"
+    ready = next(m for m in session.protocol if m.type == "hooks:ready")
+    assert ready.pending >= 2
+    late = {m.target: m for m in session.protocol if isinstance(m, HooksInstalled)}
+    assert set(late) == {f"{sdk_api}.updatePrivacyAgree", f"{sdk_api}.updatePrivacyShow"}
+    assert all(m.late and m.loader == "java.net.URLClassLoader" for m in late.values())
+    assert not {m.target for m in session.skipped} & set(late)
+    assert session.pending is not None and not set(session.pending) & set(late)
+
+    consent = [e for e in session.events if isinstance(e, ConsentEvent) and e.api and e.api.startswith(sdk_api)]
+    assert [(e.action, e.source, e.sdk, e.api) for e in consent] == [
+        ("shown", "sdk_api", "amap", f"{sdk_api}.updatePrivacyShow"),
+        ("granted", "sdk_api", "amap", f"{sdk_api}.updatePrivacyAgree"),
+    ]
+    # The SDK's first call right after loading was already caught, and the IMEI read names it.
+    imei = [e for e in session.events if isinstance(e, ApiCallEvent) and e.kind == "imei"]
+    assert len(imei) == 1 and imei[0].ret == profile["imei"]
+    assert imei[0].stack[1].startswith(f"{sdk_api}.initialize("), imei[0].stack
+    assert consent[0].ts <= imei[0].ts
+    shown = next(e for e in session.events if isinstance(e, UiEvent) and e.action == "dialog_shown")
+    assert imei[0].ts < shown.ts < consent[1].ts
+    sent = [r for r in network.backend.requests if r.host == "restapi.amap.com"]
+    assert sent and profile["imei"].encode() in sent[0].body

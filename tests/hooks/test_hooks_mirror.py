@@ -17,7 +17,7 @@ import frida
 import pytest
 
 from analyzer.hooks import HookSession, HookSessionError, build_agent_source, luhn_valid, make_canary
-from analyzer.hooks.protocol import HooksSkipped, UnparsedMessage
+from analyzer.hooks.protocol import HooksPending, HooksSkipped, UnparsedMessage
 from analyzer.models.events import ApiCallEvent, ConsentEvent, CryptoEvent, IdentifierEvent, LifecycleEvent, UiEvent, parse_event
 
 from hooks_testlib import launch_gated
@@ -258,3 +258,26 @@ def test_boringssl_custom_verify_is_bypassed_in_a_native_process(tmp_path):
     skipped = {m.target: m.reason for m in session.skipped}
     assert skipped["okhttp3.CertificatePinner.check"] == "no Java runtime in this process"
     assert not any(t.startswith("libssl.so!") for t in skipped)
+
+
+def test_missing_app_classes_wait_for_a_class_loader_platform_ones_are_skipped(run_mirror):
+    """At spawn only the platform is loaded: a missing framework class can never appear
+    (skipped at once), a missing app/SDK class may come with a later class loader (pending)."""
+    app, session = run_mirror("--polls", "2", "--dialog-timeout-ms", "300")
+    ready = session.wait_ready(1)
+    status = session.status()
+    assert "okhttp3.CertificatePinner.check" in status["pending"]
+    assert "com.amap.api.maps.MapsInitializer.updatePrivacyAgree" in status["pending"]
+    assert ready.pending == len(status["pending"])
+    skipped = {m.target: m.reason for m in session.skipped}
+    assert skipped["android.os.Build.getSerial"] == "class not found"
+    assert not set(status["pending"]) & set(skipped)
+    # No class loader watch on HotSpot's loadClass (replacing it hangs the VM).
+    assert skipped["java.lang.ClassLoader.loadClass"] == "not hooked on HotSpot"
+    app.go()
+    assert app.finish() == 0
+    session.wait_detached(10)
+    summary = [m for m in session.protocol if isinstance(m, HooksPending)]
+    assert len(summary) == 1 and set(summary[0].targets) == set(status["pending"]) and summary[0].late_installed == 0
+    assert session.pending == summary[0].targets
+    assert not session.late_installed

@@ -182,3 +182,14 @@ def test_cli_errors_are_one_line(args, message):
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2
     assert len(lines) == 1 and lines[0].startswith("consentry: error: ") and message in lines[0]
+
+
+def test_late_hook_protocol_messages_parse():
+    from analyzer.hooks import HooksInstalled, HooksPending
+
+    installed = parse_protocol({"type": "hooks:installed", "target": "a.B.c", "late": True, "loader": "java.net.URLClassLoader"})
+    assert isinstance(installed, HooksInstalled) and installed.late and installed.loader == "java.net.URLClassLoader"
+    pending = parse_protocol({"type": "hooks:pending", "targets": ["okhttp3.CertificatePinner.check"], "late_installed": 2})
+    assert isinstance(pending, HooksPending) and pending.targets == ["okhttp3.CertificatePinner.check"]
+    assert parse_protocol({"type": "hooks:installed"}).type == "unparsed"
+    assert parse_protocol({"type": "hooks:ready", "targets": 3, "pending": 2}).pending == 2

@@ -18,6 +18,7 @@ public final class Scenarios {
         CLASSES.put("pinned", "com.labshop.bank.PinnedScenario");
         CLASSES.put("withdraw", "com.labshop.news.WithdrawScenario");
         CLASSES.put("api_tour", "com.labshop.tour.ApiTourScenario");
+        CLASSES.put("late_sdk", "com.labshop.travel.LateSdkScenario");
     }
 
     private Scenarios() {}
