@@ -21,8 +21,8 @@ const Consentry = (function () {
   const MAX_STRING = 2048;
   const SELF_INIT_MS = 1000;
   const STANDALONE_EXIT_GRACE_S = 0.3;
-  const LATE_HOOK_TIMEOUT_S = 2;
-  const LATE_HOOK_POLL_S = 0.002;
+  const DEFERRED_HOOK_WAIT_MS = 200;
+  const DEFERRED_HOOK_POLL_S = 0.002;
   const ECHO_EVENTS_WITHOUT_HOST = true;
   // Classes of the platform (boot class path): complete at spawn, so one missing then never
   // appears; anything else may come with the app's class loader or a plugin loaded later.
@@ -49,6 +49,7 @@ const Consentry = (function () {
     loaderChecks: 0,
     loaderCheckMs: 0,
     loaderFactories: new Map(),
+    objectHooks: { in_place: 0, deferred: 0 },
     pendingReported: false,
     classLoaderClass: undefined,
     flushTimer: null,
@@ -56,6 +57,7 @@ const Consentry = (function () {
     stats: { events: 0, calls: 0, flushes: 0 },
     stackClasses: null,
     objectClass: null,
+    classClass: null,
     systemFactory: null,
     javaAvailable: false,
   };
@@ -307,7 +309,10 @@ const Consentry = (function () {
   function captureSystemFactory() {
     try {
       const loader = Java.use('java.lang.ClassLoader').getSystemClassLoader();
-      if (loader !== null) state.systemFactory = Java.ClassFactory.get(loader);
+      if (loader === null) return;
+      state.systemFactory = Java.ClassFactory.get(loader);
+      // Looking this one up again from inside a hook fails on HotSpot: remember it now.
+      state.loaderFactories.set(String(Java.use('java.lang.System').identityHashCode(loader)), state.systemFactory);
     } catch (e) {
       log('debug', 'no system class loader factory: ' + e.message);
     }
@@ -379,11 +384,39 @@ const Consentry = (function () {
     return state.classLoaderClass;
   }
 
+  /** The bridge's class factory for a class loader (null: the boot loader), one per loader. */
+  function factoryOf(loader) {
+    if (loader === null) return Java.classFactory;
+    const key = String(Java.use('java.lang.System').identityHashCode(loader));
+    let factory = state.loaderFactories.get(key);
+    if (factory === undefined) {
+      factory = Java.ClassFactory.get(Java.retain(loader));
+      state.loaderFactories.set(key, factory);
+    }
+    return factory;
+  }
+
   /*
-   * The class through this loader, or null. It is linked first (getDeclaredMethods links
-   * without initializing): HotSpot's JVMTI refuses to list the methods of a loaded but
-   * unlinked class, and the bridge then frees garbage and aborts the process.
+   * Links a loaded class without initializing it (getDeclaredMethods does): HotSpot's
+   * JVMTI refuses to list the methods of a loaded but unlinked class, and the bridge then
+   * frees garbage and aborts the process.
    */
+  function linked(klass) {
+    klass.getDeclaredMethods();
+    return klass;
+  }
+
+  /*
+   * The wrapper of a loaded class through the loader that defined it, usable on any
+   * thread. Such a per-loader factory cannot convert object-array arguments or results
+   * (see defaultWrapperOfClass).
+   */
+  function wrapperOfClass(klass) {
+    linked(klass);
+    return factoryOf(klass.getClassLoader()).use(String(klass.getName()));
+  }
+
+  /** The class through this loader, or null. */
   function classIn(loader, className) {
     let klass;
     try {
@@ -391,15 +424,7 @@ const Consentry = (function () {
     } catch (e) {
       return null;
     }
-    if (klass === null) return null;
-    klass.getDeclaredMethods();
-    const key = String(klass.getClassLoader() === null ? 'boot' : Java.use('java.lang.System').identityHashCode(klass.getClassLoader()));
-    let factory = state.loaderFactories.get(key);
-    if (factory === undefined) {
-      factory = Java.ClassFactory.get(Java.retain(loader));
-      state.loaderFactories.set(key, factory);
-    }
-    return factory.use(className);
+    return klass === null ? null : wrapperOfClass(klass);
   }
 
   /**
@@ -517,6 +542,24 @@ const Consentry = (function () {
     }
   }
 
+  /*
+   * The java.lang.Class of a Java object, whatever type its wrapper was declared with
+   * (interfaces too). Through JNI GetObjectClass: inside a hook on a platform method,
+   * Java.cast to java.lang.Object was seen to fail on HotSpot.
+   */
+  function classOf(obj) {
+    if (state.classClass === null) state.classClass = Java.use('java.lang.Class');
+    const handle = obj.$h;
+    if (handle === undefined || handle === null) throw new Error('not a Java object');
+    const env = Java.vm.getEnv();
+    const local = env.getObjectClass(handle);
+    try {
+      return Java.cast(local, state.classClass);
+    } finally {
+      env.deleteLocalRef(local);
+    }
+  }
+
   /** The runtime class name of a Java object, whatever type its wrapper was declared with (interfaces too). */
   function classNameOf(obj) {
     if (obj === null || obj === undefined) return null;
@@ -524,8 +567,7 @@ const Consentry = (function () {
       if (obj.getClass !== undefined) return String(obj.getClass().getName());
     } catch (e) { /* an interface-typed wrapper: fall through */ }
     try {
-      if (state.objectClass === null) state.objectClass = Java.use('java.lang.Object');
-      return String(Java.cast(obj, state.objectClass).getClass().getName());
+      return String(classOf(obj).getName());
     } catch (e) {
       // Array elements are wrapped with their runtime class already.
       return typeof obj.$className === 'string' ? obj.$className : null;
@@ -533,10 +575,40 @@ const Consentry = (function () {
   }
 
   /*
-   * Hooks a method on the runtime class of a live object (app-defined implementations),
-   * from inside another hook. The lookup must run where class resolution sees app
-   * classes (a thread without Java frames), so it is done on the agent's own thread while
-   * this thread waits (Thread.sleep lets that thread take the script lock).
+   * The bridge's default-factory wrapper of a class in hand, from any thread. The default
+   * factory is the one that converts object-array arguments (checkServerTrusted's
+   * X509Certificate[]): a per-loader factory resolves "[L…;" through ClassLoader.loadClass,
+   * which rejects array names, so such a hook would throw on every call. The default
+   * factory finds classes with JNI FindClass, which inside a hook on a platform method
+   * resolves through that method's loader (the boot loader for javax.net.ssl.SSLContext)
+   * and cannot see app classes; so for this one lookup FindClass of this name answers with
+   * the class in hand, linked first.
+   */
+  function defaultWrapperOfClass(klass, className) {
+    linked(klass);
+    const env = Java.vm.getEnv();
+    const envType = Object.getPrototypeOf(env);
+    const findClass = envType.findClass;
+    const jniName = className.replace(/\./g, '/');
+    const classHandle = klass.$h;
+    envType.findClass = function (name) {
+      return name === jniName ? this.newLocalRef(classHandle) : findClass.call(this, name);
+    };
+    try {
+      return Java.use(className);
+    } finally {
+      envType.findClass = findClass;
+    }
+  }
+
+  /*
+   * Hooks a method on the runtime class of a live object (an app's own implementation of
+   * a platform interface, e.g. the X509TrustManager handed to SSLContext.init), from
+   * inside another hook and before that hook returns, so the object's first call is
+   * already caught. The object's class is loaded, so it is wrapped right here on the
+   * app's thread (a few milliseconds, once per class). Should that fail, the
+   * lookup is left to the agent's thread, which sees app classes through the system
+   * loader (see hookOnAgentThread).
    */
   function hookObjectMethod(obj, methodName, install, seen) {
     const className = classNameOf(obj);
@@ -544,15 +616,48 @@ const Consentry = (function () {
     const key = className + '.' + methodName;
     if (seen.has(key)) return true;
     seen.add(key);
+    const target = { class: className, method: methodName };
+    let wrapper = null;
+    try {
+      wrapper = quietly(function () { return defaultWrapperOfClass(classOf(obj), className); });
+    } catch (e) {
+      log('debug', 'in-place lookup of ' + className + ' failed, left to the agent thread: ' + e.message);
+    }
+    // A method inherited from an app superclass needs that class too, which FindClass
+    // cannot see here: the agent's thread can.
+    if (wrapper !== null && hasMethod(wrapper, methodName)) {
+      state.objectHooks.in_place++;
+      return hookOverloads(wrapper, target, install) > 0;
+    }
+    state.objectHooks.deferred++;
+    return hookOnAgentThread(target, install);
+  }
+
+  function hasMethod(wrapper, methodName) {
+    try {
+      const method = wrapper[methodName];
+      return method !== undefined && method !== null && method.overloads !== undefined;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /*
+   * The fallback of hookObjectMethod: the hook is made on the agent's thread. This thread
+   * waits for it a little, in case that thread gets the script lock meanwhile (on HotSpot
+   * it was seen to run only once this hook returned, so a longer wait only stalls the app).
+   */
+  function hookOnAgentThread(target, install) {
     let done = false;
     setTimeout(function () {
       try {
-        Java.perform(function () { hookJavaTarget({ class: className, method: methodName }, install); });
+        Java.perform(function () { hookJavaTarget(target, install); });
       } finally {
         done = true;
       }
     }, 0);
-    for (let waited = 0; !done && waited < LATE_HOOK_TIMEOUT_S; waited += LATE_HOOK_POLL_S) Thread.sleep(LATE_HOOK_POLL_S);
+    const deadline = Date.now() + DEFERRED_HOOK_WAIT_MS;
+    while (!done && Date.now() < deadline) Thread.sleep(DEFERRED_HOOK_POLL_S);
     return done;
   }
 
@@ -701,6 +806,7 @@ const Consentry = (function () {
       late_installed: state.lateHooked,
       loader_checks: state.loaderChecks,
       loader_check_ms: state.loaderCheckMs,
+      object_hooks: state.objectHooks,
       pending_batches: state.batches.size,
       events: state.stats.events,
       calls: state.stats.calls,

@@ -237,6 +237,25 @@ def test_pinned_requests_succeed_only_with_the_hooks(network):
     assert any("custom X509TrustManager" in m for m in logs)
 
 
+def _timing_ms(app, name: str) -> float:
+    """A "LAB:TIMING <name> <µs>us" line of the app, in milliseconds."""
+    values = [rest.split(" ")[1] for rest in app.lab_lines("TIMING") if rest.split(" ")[0] == name]
+    assert len(values) == 1 and values[0].endswith("us"), app.lines()
+    return int(values[0][:-2]) / 1000
+
+
+def test_custom_trust_manager_bypass_does_not_stall_the_app(network):
+    """The app's own X509TrustManager is hooked from inside SSLContext.init on the app's
+    thread: the pay request, from init to its answer, must not wait for the agent's thread."""
+    app, session = run_hooked(network, "pinned")
+    assert "200 POST https://pay.labshop.example/v1/pay" in app.lab_lines("HTTP"), app.lines()
+    logs = [m.message for m in session.protocol if m.type == "log"]
+    assert any("custom X509TrustManager" in m for m in logs)
+    init_ms, total_ms = _timing_ms(app, "pay_tls_init"), _timing_ms(app, "pay_total")
+    print(f"pinned pay: SSLContext.init {init_ms:.1f} ms, init to answer {total_ms:.1f} ms")
+    assert total_ms < 1000, (init_ms, total_ms)
+
+
 def test_api_tour_every_counted_api_recorded_exactly_with_canaries(network):
     from analyzer.hooks import make_canary
 
