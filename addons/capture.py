@@ -48,6 +48,7 @@ class ConsentryCapture:
         self.writer: BatchWriter | None = None
         self.in_flight: dict[str, http.HTTPFlow] = {}
         self.recorded = 0
+        self.max_body: int | None = DEFAULT_MAX_BODY  # read per flow: kept here, not looked up in ctx.options
 
     # -- options ------------------------------------------------------------------------
     def load(self, loader) -> None:
@@ -82,6 +83,7 @@ class ConsentryCapture:
                 raise exceptions.OptionsError(str(exc)) from None
         if {"consentry_db", "consentry_session", "consentry_app"} & updated or self.writer is None:
             self._open(opts.consentry_db, opts.consentry_session, app)
+        self.max_body = opts.consentry_max_body or None
         if self.store is not None and opts.consentry_max_body:
             self.store.max_body_bytes = opts.consentry_max_body
         if self.writer is not None:
@@ -133,7 +135,7 @@ class ConsentryCapture:
             return
         flow.metadata[RECORDED] = True
         try:
-            record = flow_to_record(flow, max_body=ctx.options.consentry_max_body or None)
+            record = flow_to_record(flow, max_body=self.max_body)
         except Exception as exc:  # noqa: BLE001 - one odd flow must not stop the capture
             log.error("consentry: could not convert flow %s: %s", flow.id, exc)
             return
@@ -157,7 +159,7 @@ class ConsentryCapture:
     def _record_incomplete(self, flow: http.HTTPFlow) -> None:
         if self.writer is None or flow.metadata.get(RECORDED):
             return
-        record = flow_to_record(flow, max_body=ctx.options.consentry_max_body or None)
+        record = flow_to_record(flow, max_body=self.max_body)
         if record.error is None and record.status_code is None:
             record.error = STOPPED_IN_FLIGHT
         flow.metadata[RECORDED] = True

@@ -4,7 +4,8 @@ The capture addon and the ``.mitm`` importer turn mitmproxy ``HTTPFlow`` objects
 FlowRecords (bodies as sent on the wire, timestamps as aware UTC); the ``.mitm``
 exporter turns stored FlowRecords back into real ``HTTPFlow`` objects that
 ``mitmproxy -r`` opens. Everything here runs on the proxy's event loop, so it only
-copies references and slices bytes: no hashing, no decompression, no I/O.
+copies references and slices bytes (bodies are not copied unless cut): no hashing, no
+decompression, no I/O; the store's writer thread does the rest.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def clean_text(value: str | bytes, warnings: list[str] | None = None, what: str 
 
 
 def _headers(headers: http.Headers, warnings: list[str], what: str) -> list[tuple[str, str]]:
+    try:  # the common case, in one pass on the event loop: every field valid UTF-8, no NUL
+        pairs = [(k.decode("utf-8"), v.decode("utf-8")) for k, v in headers.fields]
+        if not any("\x00" in k or "\x00" in v for k, v in pairs):
+            return pairs
+    except UnicodeDecodeError:
+        pass
     return [(clean_text(k, warnings, f"{what} header name"), clean_text(v, warnings, f"{what} header {k!r}"))
             for k, v in headers.fields]
 
@@ -84,6 +91,8 @@ def _body(message: http.Message | None, max_body: int | None) -> tuple[bytes, in
 
 
 def _is_ip(host: str) -> bool:
+    if not host or not (host[0].isdigit() or ":" in host):
+        return False  # a name: skip the parse (and its exception) for most flows
     try:
         ipaddress.ip_address(host.strip("[]"))
         return True

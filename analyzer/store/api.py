@@ -15,9 +15,8 @@ import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, bindparam, delete, func, select, text, update
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
@@ -46,13 +45,20 @@ _MAX_PARAMS = 999
 
 
 @functools.cache
-def _multi_row_insert(table: Table, columns: tuple[str, ...], rows: int, dialect: str):
-    """INSERT of ``rows`` rows in one statement; into bodies, rows already there are left alone."""
-    values = [{c: bindparam(f"{c}_{i}", type_=table.c[c].type) for c in columns} for i in range(rows)]
-    if table is not _BODIES:
-        return table.insert().values(values)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).values(values).on_conflict_do_nothing(index_elements=[table.c.sha256])
+def _multi_row_insert(table: Table, columns: tuple[str, ...], rows: int, dialect: Dialect):
+    """INSERT of ``rows`` rows in one statement; into bodies, rows already there are left alone.
+
+    Written as typed text: SQLAlchemy caches no multi-VALUES ``insert().values([...])``,
+    while this compiles once and still runs every value through its column's type.
+    """
+    quote = dialect.identifier_preparer.quote
+    names = _param_names(columns, rows)
+    values = ", ".join("(" + ", ".join(f":{n}" for n in row) + ")" for row in names)
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES {values}"
+    if table is _BODIES:  # same syntax on SQLite (3.24+) and PostgreSQL
+        sql += " ON CONFLICT (sha256) DO NOTHING"
+    binds = [bindparam(n, type_=table.c[c].type) for row in names for n, c in zip(row, columns)]
+    return text(sql).bindparams(*binds)
 
 
 @functools.cache
@@ -75,7 +81,7 @@ def _insert_rows(conn, table: Table, rows: Sequence[dict[str, Any]]) -> None:
             for names, row in zip(_param_names(columns, size), chunk)
             for name, column in zip(names, columns)
         }
-        conn.execute(_multi_row_insert(table, columns, size, conn.dialect.name), params)
+        conn.execute(_multi_row_insert(table, columns, size, conn.dialect), params)
         done += size
 
 
