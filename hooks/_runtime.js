@@ -416,15 +416,40 @@ const Consentry = (function () {
     return factoryOf(klass.getClassLoader()).use(String(klass.getName()));
   }
 
+  /*
+   * The wrapper to hook a late class through: the default factory's, which converts
+   * object arrays (OkHttp's check(String, Certificate...)); at call time its lookups run
+   * inside the hooked method, so JNI FindClass resolves through that class's own loader.
+   * Should it fail, wrap another class of that name (the default factory caches by name,
+   * and in an Android app it looks names up in the app's loader, not with FindClass) or
+   * not see an awaited method (one inherited from a class FindClass cannot see from here),
+   * the loader's own factory is used: everything works but object arrays.
+   */
+  function lateWrapperOf(klass, className, methods) {
+    try {
+      const wrapper = defaultWrapperOfClass(klass, className);
+      if (!Java.vm.getEnv().isSameObject(wrapper.class.$h, klass.$h)) {
+        log('debug', 'default wrapper of ' + className + ' is another class of that name, hooked through its loader');
+      } else if (methods.every(function (m) { return hasMethod(wrapper, m); })) {
+        return wrapper;
+      } else {
+        log('debug', 'default wrapper of ' + className + ' lacks ' + methods.join('/') + ', hooked through its loader');
+      }
+    } catch (e) {
+      log('debug', 'default wrapper of ' + className + ' failed, hooked through its loader: ' + e.message);
+    }
+    return wrapperOfClass(klass);
+  }
+
   /** The class through this loader, or null. */
-  function classIn(loader, className) {
+  function classIn(loader, className, methods) {
     let klass;
     try {
       klass = loader.loadClass(className);
     } catch (e) {
       return null;
     }
-    return klass === null ? null : wrapperOfClass(klass);
+    return klass === null ? null : lateWrapperOf(klass, className, methods);
   }
 
   /**
@@ -440,14 +465,14 @@ const Consentry = (function () {
       const loaderName = classNameOf(loader);
       state.loaderChecks++;
       for (const className of Array.from(state.waitingClasses.keys())) {
+        const names = state.waitingClasses.get(className);
         let wrapper = null;
         try {
-          wrapper = classIn(loader, className);
+          wrapper = classIn(loader, className, names.map(function (n) { return state.waiting.get(n).target.method; }));
         } catch (e) {
           log('debug', 'late lookup of ' + className + ' failed: ' + e.message);
         }
         if (wrapper === null) continue;
-        const names = state.waitingClasses.get(className);
         state.waitingClasses.delete(className);
         for (const name of names) {
           const entry = state.waiting.get(name);

@@ -34,6 +34,8 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
 LOCATION_API = "android.location.LocationManager.getLastKnownLocation"
+# The late_sdk plugin's bundled OkHttp 2 pinner: check(String, Certificate...) takes an object array.
+PLUGIN_PINNER = "com.squareup.okhttp.CertificatePinner.check"
 
 
 @dataclass
@@ -284,9 +286,9 @@ def test_late_loaded_sdk_is_hooked_when_its_class_loader_appears(network):
     app, session = run_hooked(network, "late_sdk", click_when_shown("positive"), dialog_timeout_ms=20000)
     sdk_api = "com.amap.api.maps.MapsInitializer"
     ready = next(m for m in session.protocol if m.type == "hooks:ready")
-    assert ready.pending >= 2
+    assert ready.pending >= 3
     late = {m.target: m for m in session.protocol if isinstance(m, HooksInstalled)}
-    assert set(late) == {f"{sdk_api}.updatePrivacyAgree", f"{sdk_api}.updatePrivacyShow"}
+    assert set(late) == {f"{sdk_api}.updatePrivacyAgree", f"{sdk_api}.updatePrivacyShow", PLUGIN_PINNER}
     assert all(m.late and m.loader == "java.net.URLClassLoader" for m in late.values())
     assert not {m.target for m in session.skipped} & set(late)
     assert session.pending is not None and not set(session.pending) & set(late)
@@ -305,3 +307,22 @@ def test_late_loaded_sdk_is_hooked_when_its_class_loader_appears(network):
     assert imei[0].ts < shown.ts < consent[1].ts
     sent = [r for r in network.backend.requests if r.host == "restapi.amap.com"]
     assert sent and profile["imei"].encode() in sent[0].body
+
+
+def test_late_hooked_method_with_an_object_array_parameter_works(network):
+    """The plugin SDK pins its host with its bundled OkHttp 2 pinner through the varargs
+    check(String, Certificate...): hooked late, the hook must convert the Certificate[]
+    argument (a loader's own class factory cannot), bypass the check, and let the SDK's
+    request through; a throwing hook would crash the SDK's call (LAB:CRASHED)."""
+    from analyzer.hooks import HooksInstalled
+
+    app, session = run_hooked(network, "late_sdk")
+    late = {m.target: m for m in session.protocol if isinstance(m, HooksInstalled)}
+    assert PLUGIN_PINNER in late and late[PLUGIN_PINNER].late
+    logs = [m.message for m in session.protocol if m.type == "log"]
+    assert f"pinning bypassed: {PLUGIN_PINNER} (restapi.amap.com)" in logs, logs
+    assert not [m for m in session.protocol if m.type == "hooks:error"]
+    failures = app.lab_lines("CRASHED") + app.lab_lines("PIN_FAILED") + app.lab_lines("HTTP_FAILED")
+    assert failures == [], app.stderr()[-5:]
+    assert "200 POST https://restapi.amap.com/v3/config/district" in app.lab_lines("HTTP")
+    assert [r.path for r in network.backend.requests if r.host == "restapi.amap.com"] == ["/v3/config/district"]
