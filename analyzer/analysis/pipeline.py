@@ -234,17 +234,18 @@ def _producer(ctx: SessionContext, m: Match, ts_ms: float, slack: float, party: 
     the app itself for a first-party host) when several callers read the same value."""
     if not m.known:
         return None, None
-    candidates = ctx.call_index.producers(m.value, ts_ms, slack)
-    if not candidates:
-        return None, None
-    attributed = [(c, ctx.signatures.sdk_for_stack(c.stack, ctx.package)) for c in candidates]
-    if host_sdk is not None:
-        preferred = next(((c, s) for c, s in attributed if s is not None and s.id == host_sdk.id), None)
-    elif party == "first":
-        preferred = next(((c, s) for c, s in attributed if s is None), None)
-    else:
-        preferred = None
-    return preferred or attributed[0]
+    latest = None
+    for call in ctx.call_index.producers(m.value, ts_ms, slack):
+        sdk = ctx.signatures.sdk_for_stack(call.stack, ctx.package)
+        if latest is None:
+            latest = (call, sdk)
+            if host_sdk is None and party != "first":
+                break  # no caller is preferred: the latest call is the answer
+        if (sdk is not None and host_sdk is not None and sdk.id == host_sdk.id) or (
+            host_sdk is None and party == "first" and sdk is None
+        ):
+            return call, sdk
+    return latest or (None, None)
 
 
 # -- API calls ---------------------------------------------------------------------------

@@ -46,6 +46,9 @@ class PartyVerdict:
     basis: str  # first_party_domain | sdk_host | package_heuristic | not_first_party | no_app
 
 
+_MEMO_LIMIT = 50_000
+
+
 class SignatureTable:
     def __init__(self, sdks: Sequence[Sdk], framework_prefixes: Sequence[str], version: str = "") -> None:
         self.version = version
@@ -54,6 +57,9 @@ class SignatureTable:
         # Longest prefix first so com.google.android.gms.measurement beats a shorter one.
         self._code = sorted(((p, s) for s in sdks for p in s.code_prefixes), key=lambda ps: -len(ps[0]))
         self._hosts = sorted(((h, s) for s in sdks for h in s.hosts), key=lambda hs: -len(hs[0]))
+        # The analyzer asks about the same stacks and hosts for every flow and match.
+        self._stack_memo: dict[tuple[tuple[str, ...], str | None], Sdk | None] = {}
+        self._host_memo: dict[str, Sdk | None] = {}
 
     @classmethod
     def from_json(cls, data: dict) -> "SignatureTable":
@@ -83,6 +89,14 @@ class SignatureTable:
 
     def sdk_for_stack(self, stack: Iterable[str], app_package: str | None = None) -> Sdk | None:
         """The SDK whose code is nearest the call; None when the app itself called."""
+        key = (tuple(stack), app_package)
+        if key not in self._stack_memo:
+            if len(self._stack_memo) > _MEMO_LIMIT:  # one table serves every session of a replay --all
+                self._stack_memo.clear()
+            self._stack_memo[key] = self._sdk_for_stack(key[0], app_package)
+        return self._stack_memo[key]
+
+    def _sdk_for_stack(self, stack: tuple[str, ...], app_package: str | None) -> Sdk | None:
         for frame in stack:
             if not isinstance(frame, str) or self.is_framework(frame):
                 continue
@@ -95,7 +109,13 @@ class SignatureTable:
 
     # -- network ------------------------------------------------------------------------
     def sdk_for_host(self, host: str) -> Sdk | None:
-        host = normalize_host(host)
+        if host not in self._host_memo:
+            if len(self._host_memo) > _MEMO_LIMIT:
+                self._host_memo.clear()
+            self._host_memo[host] = self._sdk_for_host(normalize_host(host))
+        return self._host_memo[host]
+
+    def _sdk_for_host(self, host: str) -> Sdk | None:
         for suffix, sdk in self._hosts:
             if host_has_suffix(host, suffix):
                 return sdk

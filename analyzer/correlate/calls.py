@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from analyzer.correlate.timeline import clock_of_origin, iso
 from analyzer.store.types import from_epoch_ms, to_epoch_ms
@@ -101,13 +101,15 @@ class CallIndex:
         i = bisect.bisect_right(self._times[value], ts_ms + slack_ms)
         return items[i - 1] if i else None
 
-    def producers(self, value: str, ts_ms: float, slack_ms: float = 0.0) -> list[ApiCall]:
-        """Every call returning ``value`` that started no later than ``ts_ms + slack_ms``, latest first."""
+    def producers(self, value: str, ts_ms: float, slack_ms: float = 0.0) -> Iterator[ApiCall]:
+        """Every call returning ``value`` that started no later than ``ts_ms + slack_ms``, latest
+        first, lazily: a poller's thousands of earlier calls are not copied for every flow."""
         items = self._by_value.get(value)
         if not items:
-            return []
+            return
         i = bisect.bisect_right(self._times[value], ts_ms + slack_ms)
-        return items[:i][::-1]
+        for j in range(i - 1, -1, -1):
+            yield items[j]
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_value.values())
