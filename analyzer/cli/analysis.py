@@ -257,18 +257,12 @@ def read_profile(path: Path) -> list[tuple[str, str]]:
     A value may be a list of values (two SIM slots). Unknown kinds are an error so a typo
     does not silently leave an identifier unsearched.
     """
+    from analyzer.jsonfile import JsonFileError, read_json_object
+
     try:
-        if path.stat().st_size > MAX_PROFILE_BYTES:
-            raise CliError(f"{path}: profile larger than {MAX_PROFILE_BYTES} bytes")
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read profile ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path}: profile is not UTF-8") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise CliError(f"{path}: profile is not JSON ({str(exc).splitlines()[0][:80]})") from None
-    if not isinstance(data, dict):
-        raise CliError(f"{path}: profile must be a JSON object of kind -> value")
+        data = read_json_object(path, what="profile", max_bytes=MAX_PROFILE_BYTES)
+    except JsonFileError as exc:
+        raise CliError(str(exc)) from None
     pairs = []
     for kind, raw in data.items():
         if kind == "location" and isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, (int, float)) for x in raw):

@@ -10,20 +10,10 @@ import hashlib
 import random
 import uuid
 
+from analyzer.match.detectors import luhn_check_digit
+
 # A TAC of a real handset model family, so the IMEI passes format checks in SDKs.
 IMEI_TAC = "35693803"
-
-
-def luhn_check_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
 
 
 def luhn_valid(number: str) -> bool:

@@ -163,3 +163,12 @@ def store_events(target: SessionTarget, events: Sequence[Event], result: ImportR
     target.store.add_events(target.session_id, list(events), origin="import")
     result.events += len(events)
     result.unknown_events += sum(1 for e in events if isinstance(e, UnknownEvent))
+
+
+def finish_import(target: SessionTarget, events: Sequence[Event], result: ImportResult) -> ImportResult:
+    """Store the events, make sure the session exists (an empty file still gives the session
+    the user asked for) and record the import in its history."""
+    store_events(target, events, result)
+    target.session_id
+    target.note_import()
+    return result

@@ -26,7 +26,7 @@ from analyzer.importers import (
     check_input_file,
     file_sha256,
     load_events,
-    store_events,
+    finish_import,
     store_flows,
 )
 from analyzer.models.flow import FlowRecord, WebSocketRecord
@@ -298,8 +298,4 @@ def import_har(
     result.warnings = skipped[:MAX_REPORTED_WARNINGS]
     records.sort(key=lambda r: r.ts_start)
     store_flows(target, records, result)
-    store_events(target, events, result)
-    if not records and not events:
-        target.session_id  # an empty HAR still makes an (empty) session: the user asked for it
-    target.note_import()
-    return result
+    return finish_import(target, events, result)

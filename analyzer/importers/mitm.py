@@ -22,7 +22,7 @@ from analyzer.importers import (
     check_input_file,
     file_sha256,
     load_events,
-    store_events,
+    finish_import,
     store_flows,
 )
 from analyzer.models.flow import FlowRecord
@@ -81,12 +81,9 @@ def import_mitm(
             store_flows(target, batch, result)
             batch = []
     store_flows(target, batch, result)
-    store_events(target, events, result)
     if tail.non_http:
         result.skipped += tail.non_http
         result.warnings.append(f"{tail.non_http} non-HTTP flows (TCP/UDP/DNS) skipped")
     if tail.error:
         result.warnings.append(f"file is damaged after flow {tail.read}: {tail.error}; the {tail.read} flows before it were imported")
-    target.session_id  # an empty dump still makes the (empty) session the user asked for
-    target.note_import()
-    return result
+    return finish_import(target, events, result)

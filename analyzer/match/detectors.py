@@ -57,7 +57,7 @@ class Detection:
     detector: str
 
 
-def luhn_ok(digits: str) -> bool:
+def _luhn_sum(digits: str) -> int:
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -66,7 +66,16 @@ def luhn_ok(digits: str) -> bool:
             if d > 9:
                 d -= 9
         total += d
-    return total % 10 == 0
+    return total
+
+
+def luhn_ok(digits: str) -> bool:
+    return _luhn_sum(digits) % 10 == 0
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The digit that makes ``digits + digit`` pass the Luhn check."""
+    return str((10 - _luhn_sum(digits + "0") % 10) % 10)
 
 
 # Cheap flow-level triggers on raw bytes. bytes.translate runs at memory speed, so shapes

@@ -131,20 +131,12 @@ def load_ruleset(version: str | None = None) -> Ruleset:
 
 def read_rules_config(path: str | Path) -> dict[str, Any]:
     """A rules config file as a dict (validated when merged into a ruleset)."""
-    p = Path(path)
+    from analyzer.jsonfile import JsonFileError, read_json_object
+
     try:
-        if p.stat().st_size > MAX_CONFIG_BYTES:
-            raise RulesetError(f"{p}: rules config larger than {MAX_CONFIG_BYTES} bytes")
-        data = json.loads(p.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise RulesetError(f"{p}: cannot read rules config ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise RulesetError(f"{p}: rules config is not UTF-8") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise RulesetError(f"{p}: rules config is not JSON ({str(exc).splitlines()[0][:80]})") from None
-    if not isinstance(data, dict):
-        raise RulesetError(f"{p}: rules config must be a JSON object")
-    return data
+        return read_json_object(path, what="rules config", max_bytes=MAX_CONFIG_BYTES)
+    except JsonFileError as exc:
+        raise RulesetError(str(exc)) from None
 
 
 __all__ = [

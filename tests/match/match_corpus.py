@@ -11,6 +11,7 @@ import hashlib
 import json
 
 from analyzer.match import IdentifierSet
+from analyzer.match.detectors import luhn_check_digit
 from analyzer.models.flow import FlowRecord, WebSocketRecord
 
 IMEI = "356938035643809"
@@ -76,15 +77,7 @@ def b64(data: bytes | str) -> str:
 
 def luhn_complete(body14: str) -> str:
     """The 15-digit number with a valid Luhn check digit."""
-    total = 0
-    for i, ch in enumerate(reversed(body14)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body14 + str((10 - total % 10) % 10)
+    return body14 + luhn_check_digit(body14)
 
 
 def protobuf_field(number: int, value: bytes | int | float) -> bytes:
