@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -32,10 +31,9 @@ class ProxyError(RuntimeError):
 
 def addon_path() -> Path:
     """The capture addon script, from a source checkout or the installed wheel."""
-    checkout = Path(__file__).resolve().parents[2] / "addons" / "capture.py"
-    if checkout.is_file():
-        return checkout
-    return Path(str(resources.files("consentry_addons") / "capture.py"))
+    from analyzer.resources import addon_script
+
+    return addon_script("capture.py")
 
 
 def default_confdir() -> Path:

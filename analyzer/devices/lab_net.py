@@ -16,12 +16,9 @@ from analyzer.devices.base import DeviceError, ProxyPlan
 
 
 def labnet_addon() -> Path:
-    checkout = Path(__file__).resolve().parents[2] / "addons" / "labnet.py"
-    if checkout.is_file():
-        return checkout
-    from importlib import resources
+    from analyzer.resources import addon_script
 
-    return Path(str(resources.files("consentry_addons") / "labnet.py"))
+    return addon_script("labnet.py")
 
 
 def start_backend():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,14 +26,11 @@ class HookTarget:
 
 def hooks_dir() -> Path:
     """Directory of the agent scripts: the installed ``consentry_hooks`` package, else the repo's hooks/."""
-    candidates: list[Path] = []
-    spec = importlib.util.find_spec("consentry_hooks")
-    if spec is not None and spec.submodule_search_locations:
-        candidates += [Path(p) for p in spec.submodule_search_locations]
-    candidates.append(Path(__file__).resolve().parents[2] / "hooks")
-    for candidate in candidates:
-        if (candidate / TARGETS_FILE).is_file():
-            return candidate
+    from analyzer.resources import shipped_dir
+
+    found = shipped_dir("consentry_hooks", TARGETS_FILE)
+    if found is not None:
+        return found
     raise HookScriptsError("hook scripts not found (no consentry_hooks/targets.json); reinstall consentry")
 
 

@@ -8,7 +8,6 @@ recompiled and a changed one never runs stale classes. No build tool is download
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import json
 import os
 import shutil
@@ -34,15 +33,11 @@ class LabBuildError(RuntimeError):
 
 def source_root() -> Path:
     """The labdevice/ directory: the installed package, else the repository's copy."""
-    try:
-        root = Path(str(importlib.resources.files("consentry_labdevice")))
-        if (root / "java").is_dir():
-            return root
-    except (ModuleNotFoundError, NotADirectoryError, TypeError):
-        pass  # not installed (or a namespace stub): use the repository's copy
-    repo_copy = Path(__file__).resolve().parents[2] / "labdevice"
-    if (repo_copy / "java").is_dir():
-        return repo_copy
+    from analyzer.resources import shipped_dir
+
+    found = shipped_dir("consentry_labdevice", "java")
+    if found is not None:
+        return found
     raise LabBuildError("lab device sources not found (neither package consentry_labdevice nor ./labdevice)")
 
 

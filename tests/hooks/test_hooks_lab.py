@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -25,72 +19,21 @@ from analyzer.hooks import HookSession
 from analyzer.models.events import ApiCallEvent, ConsentEvent, CryptoEvent, IdentifierEvent, LifecycleEvent, UiEvent
 
 lab_launch = pytest.importorskip("analyzer.lab.launch")
-lab_backend = pytest.importorskip("analyzer.lab.backend")
-lab_ca = pytest.importorskip("analyzer.lab.ca")
 lab_scenarios = pytest.importorskip("analyzer.lab.scenarios")
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-MITMDUMP = Path(sys.executable).with_name("mitmdump")
 LOCATION_API = "android.location.LocationManager.getLastKnownLocation"
 # The late_sdk plugin's bundled OkHttp 2 pinner: check(String, Certificate...) takes an object array.
 PLUGIN_PINNER = "com.squareup.okhttp.CertificatePinner.check"
 
 
-@dataclass
-class Network:
-    backend: object
-    proxy: tuple[str, int]
-    truststore: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"mitmdump exited with {proc.returncode}"
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("mitmdump did not start listening")
-
-
 @pytest.fixture(scope="module")
-def network(tmp_path_factory):
-    from analyzer.lab.build import ensure_built
-
-    ensure_built()
-    confdir = tmp_path_factory.mktemp("hooks-mitm")
-    truststore = lab_ca.make_truststore([lab_ca.mitmproxy_ca(confdir)], confdir / "truststore.p12")
-    port = _free_port()
-    with lab_backend.LabBackend() as backend, open(confdir / "mitmdump.log", "wb") as log:
-        proc = subprocess.Popen(
-            [str(MITMDUMP), "-q", "--listen-host", "127.0.0.1", "-p", str(port), "--set", f"confdir={confdir}",
-             "-s", str(REPO / "addons" / "labnet.py"), "--set", f"labnet_backend={backend.spec}",
-             "--set", f"ssl_verify_upstream_trusted_ca={backend.ca_cert}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_listening(port, proc)
-            yield Network(backend, ("127.0.0.1", port), truststore)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+def network(lab_network):
+    return lab_network
 
 
-def run_hooked(network: Network, scenario: str, drive: Callable[[object, HookSession], None] | None = None, *, config: dict | None = None, dialog_timeout_ms: int = 300, withdraw_timeout_ms: int = 300):
+def run_hooked(network, scenario: str, drive: Callable[[object, HookSession], None] | None = None, *, config: dict | None = None, dialog_timeout_ms: int = 300, withdraw_timeout_ms: int = 300):
     network.backend.clear()
     cmd = lab_launch.lab_command(scenario, proxy=network.proxy, truststore=network.truststore,
                                  dialog_timeout_ms=dialog_timeout_ms, withdraw_timeout_ms=withdraw_timeout_ms)
