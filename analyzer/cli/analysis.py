@@ -257,7 +257,7 @@ def read_profile(path: Path) -> list[tuple[str, str]]:
     A value may be a list of values (two SIM slots). Unknown kinds are an error so a typo
     does not silently leave an identifier unsearched.
     """
-    from analyzer.jsonfile import JsonFileError, read_json_object
+    from analyzer.fileio import JsonFileError, read_json_object
 
     try:
         data = read_json_object(path, what="profile", max_bytes=MAX_PROFILE_BYTES)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import __version__
+from analyzer.fileio import atomic_output
 from analyzer.exporters import ExportFailed
 from analyzer.exporters.events import write_events_stream
 from analyzer.exporters.har import write_har_stream
@@ -121,11 +122,9 @@ def write_bundle(store, session_name: str, output: str | Path, *, include_report
         }
         manifest["manifest_sha256"] = canonical_hash(manifest)
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        part = output.with_name(output.name + ".part")
-        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with atomic_output(output, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name in [MANIFEST] + sorted(names):
                 zf.write(work / name, name)
-        part.replace(output)
     return manifest
 
 

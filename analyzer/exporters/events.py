@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import IO
 
+from analyzer.fileio import atomic_output
+
 
 def write_events_stream(store, session_id, out: IO[str]) -> int:
     count = 0
@@ -21,9 +23,5 @@ def write_events_stream(store, session_id, out: IO[str]) -> int:
 
 def write_events(store, session_name: str, path: str | Path) -> int:
     session = store.get_session(session_name)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", errors="replace") as fh:
-        count = write_events_stream(store, session.id, fh)
-    tmp.replace(path)
-    return count
+    with atomic_output(path) as fh:
+        return write_events_stream(store, session.id, fh)

@@ -15,6 +15,7 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from analyzer import __version__
+from analyzer.fileio import atomic_output
 from analyzer.capture.bodies import content_encodings, decode_body, encode_body
 from analyzer.models.flow import FlowRecord
 
@@ -172,9 +173,5 @@ def write_har_stream(records, out: IO[str], *, comment: str = "") -> int:
 def write_har(store, session_name: str, path: str | Path) -> int:
     """Write the session's flows as HAR; returns the number of entries."""
     session = store.get_session(session_name)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", errors="replace") as fh:
-        count = write_har_stream(store.iter_flows(session.id), fh, comment=f"session {session_name}")
-    tmp.replace(path)
-    return count
+    with atomic_output(path) as fh:
+        return write_har_stream(store.iter_flows(session.id), fh, comment=f"session {session_name}")

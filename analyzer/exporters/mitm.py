@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mitmproxy import io as mio
 
+from analyzer.fileio import atomic_output
 from analyzer.capture.convert import record_to_flow
 
 
@@ -25,9 +26,6 @@ def write_mitm_stream(records, fh) -> int:
 def write_mitm(store, session_name: str, path: str | Path) -> int:
     """Write the session's flows as a mitmproxy dump; returns the number of flows."""
     session = store.get_session(session_name)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
+    with atomic_output(path, "wb") as fh:
         count = write_mitm_stream(store.iter_flows(session.id), fh)
-    tmp.replace(path)
     return count

@@ -131,7 +131,7 @@ def load_ruleset(version: str | None = None) -> Ruleset:
 
 def read_rules_config(path: str | Path) -> dict[str, Any]:
     """A rules config file as a dict (validated when merged into a ruleset)."""
-    from analyzer.jsonfile import JsonFileError, read_json_object
+    from analyzer.fileio import JsonFileError, read_json_object
 
     try:
         return read_json_object(path, what="rules config", max_bytes=MAX_CONFIG_BYTES)
