@@ -302,3 +302,36 @@ def test_demo_end_to_end(cli, tmp_path):
 
     bad = cli("demo", "--scenario", "nope", "--output-dir", str(out_dir), timeout=60)
     assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr
+
+
+def test_canary_identities_replace_the_device_values_end_to_end(cli, tmp_path):
+    from analyzer.lab.scenarios import device_profile
+
+    db = f"sqlite:///{tmp_path / 'canary.db'}"
+    r = cli("run", "--app", "preconsent_leak", "--consent", "none", "--canary", "--session", "c",
+            "--dialog-timeout", "1", "-q", db=db, timeout=150)
+    assert r.returncode == 0, r.stdout + r.stderr
+    store = _open(db)
+    session = store.get_session("c")
+    real_imei = device_profile()["imei"]
+    canary = {i.value for i in store.identifiers(session.id) if i.kind == "imei" and i.source == "canary"}
+    assert canary and real_imei not in canary
+    findings = store.findings(store.current_run(session.id).id)
+    leaked = {f["evidence"]["value"] for f in findings if f["pii_type"] == "imei" and f["rule"] == "pre-consent-transmission"}
+    # What reached the wire is the session's canary, never the device's own IMEI.
+    assert leaked and leaked <= canary
+    assert all(real_imei not in f.request_body.decode("utf-8", "replace") for f in store.iter_flows(session.id))
+
+
+def test_accept_after_waits_before_clicking(cli, tmp_path):
+    db = f"sqlite:///{tmp_path / 'later.db'}"
+    r = cli("run", "--app", "compliant", "--consent", "accept-after=1.5", "--session", "later",
+            "--dialog-timeout", "6", "-q", db=db, timeout=150)
+    assert r.returncode == 0, r.stdout + r.stderr
+    store = _open(db)
+    session = store.get_session("later")
+    consent = [e for e in store.iter_events(session.id, types=["consent"]) if e.data.get("source") != "sdk_api"]
+    shown = min(e.ts_source_ms for e in consent if e.data["action"] == "shown")
+    granted = min(e.ts_source_ms for e in consent if e.data["action"] == "granted")
+    assert 1400 <= granted - shown <= 5000
+    assert session.meta["runner"]["consent_clicks"] == ["positive"]
