@@ -45,6 +45,24 @@ class LaunchOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PermissionPolicy:
+    """Which runtime permissions an install grants: ``none``, ``all`` or a list of names."""
+
+    mode: str = "none"  # none | all | list
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> "PermissionPolicy":
+        text = (text or "none").strip()
+        if text in ("none", "all"):
+            return cls(text)
+        names = tuple(n.strip() for n in text.split(",") if n.strip())
+        if not names:
+            raise ValueError("--permissions takes none, all or a comma-separated list of permission names")
+        return cls("list", names)
+
+
 class RunningApp(abc.ABC):
     """One spawned, gated app process with a Frida session attached to it."""
 
@@ -94,6 +112,37 @@ class DeviceBackend(abc.ABC):
     @abc.abstractmethod
     def spawn(self, target: AppTarget, options: LaunchOptions) -> RunningApp:
         """Start the app held at its gate, with a Frida session attached."""
+
+    # --- Per-run app state (adb: install -g / pm clear / am force-stop) -------------------
+    def install(self, apk: Path, permissions: PermissionPolicy = PermissionPolicy()) -> AppTarget:
+        """Install an APK (lab: a built lab app) granting ``permissions``; returns its target."""
+        raise DeviceError(f"the {self.kind} device cannot install apps")
+
+    def clear_app_data(self, package: str) -> None:
+        """Wipe the app's data (shared prefs, files, databases); DeviceError when it could not."""
+        raise DeviceError(f"the {self.kind} device cannot clear app data")
+
+    def force_stop(self, package: str) -> None:
+        """Stop every process of the app; no error when none runs."""
+
+    # --- The UI, from outside the app (adb: uiautomator dump / input tap / screencap) -----
+    def dump_ui(self) -> str:
+        """The visible window hierarchy in ``uiautomator dump`` XML (``hierarchy/node``)."""
+        raise DeviceError(f"the {self.kind} device cannot dump its UI")
+
+    def tap(self, x: int, y: int) -> None:
+        """Tap the screen at (x, y) in screen pixels, as ``input tap`` does."""
+        raise DeviceError(f"the {self.kind} device cannot tap")
+
+    def screenshot(self) -> bytes:
+        """A PNG of the screen, as ``screencap -p`` writes."""
+        raise DeviceError(f"the {self.kind} device cannot take screenshots")
+
+    def device_time(self) -> float:
+        """The device clock now, epoch milliseconds."""
+        import time
+
+        return time.time() * 1000.0
 
     def network_stats(self) -> dict[str, Any]:
         """What the device's network saw at its far end, when the backend can tell."""
