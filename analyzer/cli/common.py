@@ -44,11 +44,12 @@ def open_store():
 def _mark_dead_recordings(store) -> None:
     """Sessions whose proxy died without finishing them stop claiming to record."""
     from analyzer.store.liveness import mark_dead_recordings
+    from analyzer.terminal import for_terminal
 
     try:
         for name in mark_dead_recordings(store):
-            err_console.print(f"note: session {name!r} was left recording by a process that ended; marked interrupted",
-                              highlight=False, markup=False)
+            print(f"note: session {for_terminal(name)!r} was left recording by a process that ended; marked interrupted",
+                  file=sys.stderr)
     except Exception:  # noqa: BLE001 - a check on the side must never stop the command asked for
         pass
 

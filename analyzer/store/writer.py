@@ -129,15 +129,24 @@ class BatchWriter:
 
     # the writer thread -------------------------------------------------------------------
     def _run(self) -> None:
-        self._replay_spool()
+        self._guarded(self._replay_spool)
         while True:
             self._wake.wait(self._backoff or self.interval)
             self._wake.clear()
             if self.spool is not None and self.state != OK:
-                self._replay_spool()
-            if self._drain():
-                self._replay_spool()
+                self._guarded(self._replay_spool)
+            if self._guarded(self._drain):
+                self._guarded(self._replay_spool)
                 return
+
+    def _guarded(self, step: Callable[[], Any]) -> Any:
+        """The writer thread never dies: an unexpected error is reported and writing goes on."""
+        try:
+            return step()
+        except Exception as exc:  # noqa: BLE001
+            self._record_error(f"writer error: {type(exc).__name__}: {exc}")
+            log.exception("consentry: writer error")
+            return False
 
     def _drain(self) -> bool:
         """Write what is waiting now, a batch at a time; True once close() was asked.
@@ -255,9 +264,8 @@ class BatchWriter:
         if self.spool is None:
             return
         for batch in self.spool.batches():
-            flows = self._not_yet_stored(batch.flows)
             try:
-                self._write(flows, batch.events)
+                self._write(self._not_yet_stored(batch.flows), batch.events)
             except _StoreDown as down:
                 self._set_state(AWAY if down.fault is Fault.AWAY else FAILED, str(down))
                 self._backoff = min(_MAX_BACKOFF, max(self.interval, self._backoff * 2 or 0.25))

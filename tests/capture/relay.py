@@ -29,6 +29,10 @@ class Relay:
         """Refuse new connections and cut the open ones, as a restarting server does."""
         listener, self._listener = self._listener, None
         if listener is not None:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
             listener.close()
         with self._lock:
             conns, self._conns = self._conns, []
