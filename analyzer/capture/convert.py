@@ -228,7 +228,7 @@ def record_to_flow(record: FlowRecord) -> http.HTTPFlow:
             pass
     parts = urlsplit(record.url)
     scheme = parts.scheme or "http"
-    port = parts.port or (443 if scheme in ("https", "wss") else 80)
+    port = record.port or (443 if scheme in ("https", "wss") else 80)  # None for a port out of range
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     is_h2 = record.http_version.upper().startswith("HTTP/2")
     start = _epoch(record.ts_start)
@@ -237,7 +237,7 @@ def record_to_flow(record: FlowRecord) -> http.HTTPFlow:
         port=port,
         method=record.method.encode("utf-8", "surrogateescape"),
         scheme=scheme.encode(),
-        authority=(parts.netloc.encode() if is_h2 else b""),
+        authority=(parts.netloc.encode("utf-8", "surrogateescape") if is_h2 else b""),
         path=path.encode("utf-8", "surrogateescape"),
         http_version=record.http_version.encode(),
         headers=_fields(record.request_headers),

@@ -26,6 +26,7 @@ from analyzer.models.flow import FlowRecord, WebSocketRecord
 from analyzer.store import models as m
 from analyzer.store.db import StoreError, make_engine, migrate, resolve_url
 from analyzer.store.faults import is_retryable
+from analyzer.store.unit import current_unit
 from analyzer.store.fit import fit_flow, storable_json
 from analyzer.store.types import from_epoch_ms, utcnow
 
@@ -115,11 +116,18 @@ class Store:
     # -- plumbing -------------------------------------------------------------------
     @contextmanager
     def session(self) -> Iterator[OrmSession]:
+        outer = current_unit(self)  # inside one_transaction(): every call joins it
+        if outer is not None:
+            yield outer
+            return
         with self._sessions() as s, s.begin():
             yield s
 
     def _retrying(self, work, attempts: int = 8):
         """Run a write transaction, retrying when a concurrent writer took our sequence numbers."""
+        if current_unit(self) is not None:  # a failure aborts the whole unit: nothing to retry alone
+            with self.session() as s:
+                return work(s)
         for attempt in range(attempts):
             try:
                 with self.session() as s:
