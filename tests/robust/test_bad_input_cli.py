@@ -47,15 +47,38 @@ def test_a_failing_import_leaves_the_store_exactly_as_it_was(store_url, tmp_path
     assert run_cli("import", "har", str(good), "--session", "first", db=store_url).exit_code == 0
     before = _snapshot(store_url)
     har = _har(tmp_path / "mixed.har", [_entry(url=f"http://a.test/{i}") for i in range(300)])
-    events = tmp_path / "bad.jsonl"  # parses, but its last time cannot be stored: fails after the flows
-    events.write_text('{"type":"consent","ts":1714557600000,"action":"granted","source":"manual"}\n'
-                      '{"type":"consent","ts":1e300,"action":"refused","source":"manual"}\n')
-    result = run_cli("import", "har", str(har), "--session", "mixed", "--events", str(events), db=store_url)
-    _one_line_error(result)
-    assert _snapshot(store_url) == before
-    # and nothing half-done blocks a corrected retry
+    events = tmp_path / "ev.jsonl"
     events.write_text('{"type":"consent","ts":1714557600000,"action":"granted","source":"manual"}\n')
+    # the database itself refuses the events, after the session and its 300 flows were written
+    _refuse_events(store_url, True)
+    result = run_cli("import", "har", str(har), "--session", "mixed", "--events", str(events), db=store_url)
+    _refuse_events(store_url, False)
+    _one_line_error(result)
+    assert "events refused" in result.stderr
+    assert _snapshot(store_url) == before
+    # and nothing half-done blocks the retry (no "already exists")
     assert run_cli("import", "har", str(har), "--session", "mixed", "--events", str(events), db=store_url).exit_code == 0
+
+
+def _refuse_events(url: str, refuse: bool) -> None:
+    from sqlalchemy import text
+
+    from analyzer.store import open_store
+
+    store = open_store(url)
+    with store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER IF EXISTS refuse_events"))
+            if refuse:
+                conn.execute(text("CREATE TRIGGER refuse_events BEFORE INSERT ON events "
+                                  "BEGIN SELECT RAISE(ABORT, 'events refused'); END"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS refuse_events ON events"))
+            if refuse:
+                conn.execute(text("CREATE OR REPLACE FUNCTION refuse_events() RETURNS trigger AS $$ "
+                                  "BEGIN RAISE EXCEPTION 'events refused'; END $$ LANGUAGE plpgsql"))
+                conn.execute(text("CREATE TRIGGER refuse_events BEFORE INSERT ON events "
+                                  "FOR EACH ROW EXECUTE FUNCTION refuse_events()"))
 
 
 @pytest.mark.parametrize("entry", [
