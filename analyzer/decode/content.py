@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import zlib
 
-import brotli
+import brotlicffi
 import zstandard
 
 from analyzer.decode.limits import Budget
@@ -20,7 +20,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 _STEP = 256 * 1024
-_BROTLI_CHUNK = 512
 
 
 class DecompressError(Exception):
@@ -86,12 +85,24 @@ def _zlib_stream(data: bytes, wbits: int, cap: _Cap) -> bytes:
 
 
 def _brotli(data: bytes, cap: _Cap) -> bytes:
-    d = brotli.Decompressor()
+    # brotli's one-shot process() has no output bound: 512 input bytes can come out as
+    # 637 MB in a single call, before any cap is looked at. brotlicffi's output_buffer_limit
+    # hands the output over in bounded steps instead (the input is kept by the decoder).
+    d = brotlicffi.Decompressor()
+    pending = data
     try:
-        for i in range(0, len(data), _BROTLI_CHUNK):
-            if not cap.add(d.process(data[i : i + _BROTLI_CHUNK])):
+        while True:
+            chunk = d.process(pending, output_buffer_limit=min(_STEP, cap.room() + 1))
+            pending = b""
+            if not cap.add(chunk):
                 break
-    except brotli.error as exc:
+            if d.is_finished() or (not chunk and d.can_accept_more_data()):
+                break
+        if not d.is_finished() and not cap.hit:
+            if not cap.out:
+                raise DecompressError("brotli: truncated stream, no output")
+            cap.budget.note(f"{cap.name}: truncated stream; kept {len(cap.out)} bytes")
+    except brotlicffi.error as exc:
         if not cap.out:
             raise DecompressError(f"brotli: {exc}") from None
         cap.budget.note(f"{cap.name}: corrupt stream after {len(cap.out)} bytes; kept the prefix")
