@@ -35,6 +35,9 @@ class _Cap:
         self.name = name
         self.limit = min(limits.max_decompressed_bytes, max(by_ratio, 64 * 1024))
         self.reason = "size" if self.limit == limits.max_decompressed_bytes else "ratio"
+        room = budget.decode_room()  # what is left of the flow's and the session's budget
+        if room < self.limit:
+            self.limit, self.reason = room, "budget"
         self.budget = budget
         self.out = bytearray()
         self.hit = False
@@ -43,14 +46,22 @@ class _Cap:
         return self.limit - len(self.out)
 
     def add(self, data: bytes) -> bool:
-        """Append; False once the cap is reached (output is truncated at the cap)."""
+        """Append; False once the cap is reached (output is truncated at the cap) or time is up."""
         if len(data) >= self.room():
-            self.out += data[: self.room()]
+            kept = data[: self.room()]
+            self.out += kept
+            self.budget.spend_decoded(len(kept))
             self.hit = True
-            what = f"{self.limit} bytes" if self.reason == "size" else f"ratio {self.budget.limits.max_ratio}:1"
-            self.budget.note(f"{self.name}: decompression stopped at {what} (possible bomb); output truncated")
+            what = {"size": f"{self.limit} bytes", "ratio": f"ratio {self.budget.limits.max_ratio}:1",
+                    "budget": "the decoding budget of the flow/analysis"}[self.reason]
+            self.budget.note(f"{self.name}: decompression stopped at {what} (possible bomb); output truncated",
+                             self.reason)
             return False
         self.out += data
+        self.budget.spend_decoded(len(data))
+        if self.budget.out_of_time():
+            self.hit = True
+            return False
         return True
 
 
@@ -162,7 +173,7 @@ def decode_content(body: bytes, content_encoding: str | None, budget: Budget) ->
     """
     limit = budget.limits.max_input_bytes
     if len(body) > limit:
-        budget.note(f"body of {len(body)} bytes cut to the first {limit} bytes (max_input_bytes)")
+        budget.note(f"body of {len(body)} bytes cut to the first {limit} bytes (max_input_bytes)", "body size")
         body = body[:limit]
     steps: list[str] = []
     declared = [e.strip().lower() for e in (content_encoding or "").split(",") if e.strip()]

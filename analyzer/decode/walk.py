@@ -311,10 +311,14 @@ def _body(walker: Walker, body: bytes, headers: list[tuple[str, str]], location:
 
 
 def walk_headers(walker: Walker, headers: Iterable[tuple[str, str]], cookie_header: str) -> None:
+    cap = walker.limits.max_header_chars
     for name, value in headers:
         lname = name.lower()
         if lname in _SKIP_HEADERS:
             continue
+        if len(value) > cap:
+            walker.budget.note(f"header {name[:64]!r} of {len(value)} characters cut to {cap}", "header size")
+            value = value[:cap]
         if lname == cookie_header:
             for cname, cvalue in formats.split_cookies(value):
                 walker.text(cvalue, "cookie", (cname,), (), (normalize_key(cname),))
