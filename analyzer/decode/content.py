@@ -195,4 +195,7 @@ def decode_content(body: bytes, content_encoding: str | None, budget: Budget) ->
                 budget.note(f"body is {sniffed}-compressed without a content-encoding header")
             except DecompressError:
                 pass
+    if len(body) > limit:  # decoded, the body is held to the same size as a plain one
+        budget.note(f"decoded body of {len(body)} bytes cut to the first {limit} bytes (max_input_bytes)", "body size")
+        body = body[:limit]
     return body, tuple(steps)

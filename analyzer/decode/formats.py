@@ -89,6 +89,7 @@ _BLOB_CLASS = bytes(
     ord("b") if chr(i).isascii() and (chr(i).isalnum() or chr(i) in "+/_-") else ord(" ") for i in range(256)
 )
 _BLOB_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_PROBE_CHARS = 8192  # a multiple of 4 and 2: a base64 or hex prefix decodes on its own
 
 
 def may_hide_text(text: str, min_chars: int = 16, max_runs: int = 10_000) -> bool:
@@ -103,7 +104,9 @@ def may_hide_text(text: str, min_chars: int = 16, max_runs: int = 10_000) -> boo
             return True  # base64 of a gzip or zstd header
         if len(run) < min_chars or (len(run) < 24 and _HEX.fullmatch(run)):
             continue  # short hex runs are ids and digests: at most 11 bytes, never a hidden document
-        decoded = decode_blob(run, min_chars)
+        # the head of a run tells whether it hides text or compressed data: decoding a
+        # 30 MB run whole only to look at its first bytes would cost its size several times
+        decoded = decode_blob(run[:_PROBE_CHARS], min_chars)
         if decoded is None:
             continue
         raw = decoded[1]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class DecodeLimits:
     max_input_bytes: int = 16 * 1024 * 1024  # bytes of one body considered at all
-    max_decompressed_bytes: int = 32 * 1024 * 1024  # output cap of one decompression
+    max_decompressed_bytes: int = 16 * 1024 * 1024  # output cap of one decompression (= max_input_bytes: more is cut anyway)
     max_ratio: int = 1000  # decompressed/compressed beyond which we stop (bombs)
     max_depth: int = 8  # nested decodings (base64 in json in form ...)
     max_leaves: int = 20_000  # leaves emitted per flow direction

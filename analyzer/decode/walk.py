@@ -107,6 +107,12 @@ class Walker:
             return
         if self._structured(text, location, path, chain, keys, depth):
             return
+        if len(text) > self.limits.max_leaf_chars:
+            # unstructured text past the leaf size: what follows (blobs, JWTs, escapes) looks at
+            # its head only; decoding a 16 MB run at every level costs its size many times over
+            self.budget.note(f"{location} {' > '.join(path)}: text of {len(text)} characters cut to "
+                             f"{self.limits.max_leaf_chars}", "leaf size")
+            text = text[: self.limits.max_leaf_chars]
         if self.plaintexts is not None and len(text) >= 16:
             for steps, plain in self.plaintexts.plaintexts_in_text(text):
                 self.data(plain, location, path, chain + steps, keys, depth + 1)
