@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class DecodeLimits:
-    max_input_bytes: int = 16 * 1024 * 1024  # bytes of one body considered at all
-    max_decompressed_bytes: int = 16 * 1024 * 1024  # output cap of one decompression (= max_input_bytes: more is cut anyway)
+    max_input_bytes: int = 8 * 1024 * 1024  # bytes of one body (plain or decoded) considered at all
+    max_decompressed_bytes: int = 8 * 1024 * 1024  # output cap of one decompression (= max_input_bytes: more is cut anyway)
     max_ratio: int = 1000  # decompressed/compressed beyond which we stop (bombs)
     max_depth: int = 8  # nested decodings (base64 in json in form ...)
     max_leaves: int = 20_000  # leaves emitted per flow direction
@@ -28,7 +28,7 @@ class DecodeLimits:
     max_protobuf_fields: int = 4096
     max_header_chars: int = 64 * 1024  # characters of one header value walked
     max_flow_ms: int = 5000  # time one flow may take to decode and match
-    max_session_decoded_bytes: int = 1024 * 1024 * 1024  # decompressed output of a whole analysis
+    max_session_decoded_bytes: int = 512 * 1024 * 1024  # decompressed output of a whole analysis
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():

@@ -210,7 +210,8 @@ def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: Cr
     body = flow.request_body if request else flow.response_body
     lowered = {k.lower(): v for k, v in headers}
     plain, steps = decode_content(body, lowered.get("content-encoding"), budget) if body else (b"", ())
-    head = "\n".join([flow.url if request else ""] + [f"{k}: {v}" for k, v in headers])
+    cap = budget.limits.max_header_chars
+    head = "\n".join([flow.url if request else ""] + [f"{k[:cap]}: {v[:cap]}" for k, v in headers])
     raw = head.encode("utf-8", "surrogateescape") + b"\n" + plain
     text = raw.decode("utf-8", "surrogateescape")
     if not _worth_walking(raw, text, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):

@@ -31,6 +31,9 @@ _LIMITS = {
 }
 _TEXT = ("url", "error")
 _RAW_KEEP = 2000  # characters of an unstorable original kept in meta
+# One header name or value; a 50 MB header would cost every later reader its size many
+# times over (JSON column, FlowRecord, excerpts). Real servers refuse far smaller ones.
+MAX_HEADER_CHARS = 256 * 1024
 
 
 def storable_text(value: str) -> str:
@@ -104,10 +107,15 @@ def fit_flow(flow: FlowRecord) -> FlowRecord:
         notes.append("port out of range: stored without a port")
     for name in ("request_headers", "response_headers"):
         headers = getattr(flow, name)
-        fitted_headers = [(storable_text(str(k)), storable_text(str(v))) for k, v in headers]
+        fitted_headers = [(storable_text(str(k))[:MAX_HEADER_CHARS], storable_text(str(v))[:MAX_HEADER_CHARS])
+                          for k, v in headers]
         if fitted_headers != list(headers):
             changes[name] = fitted_headers
-            notes.append(f"{name} held NUL or unpaired surrogates: replaced with U+FFFD")
+            longest = max((len(str(k)) + len(str(v)) for k, v in headers), default=0)
+            if longest > MAX_HEADER_CHARS:
+                notes.append(f"{name}: a header of {longest} characters cut to {MAX_HEADER_CHARS}")
+            else:
+                notes.append(f"{name} held NUL or unpaired surrogates: replaced with U+FFFD")
     ws = [m for m in flow.websocket if not _ts_ok(m.ts)]
     if ws:
         changes["websocket"] = [
