@@ -23,6 +23,7 @@ from analyzer.store import open_store
 
 pytestmark = pytest.mark.slow
 RSS_LIMIT_MB = 512
+GZ_FLOWS = 100  # flows of 1000:1 gzip (~36 KB each); the issue's 250 take longer, not more memory
 IMEI = "861234567890123"
 
 
@@ -48,7 +49,7 @@ def bomb_store(tmp_path_factory) -> str:
     gz_1000 = _gzip(b"a" * (36 * 1024 * 1024))  # ~36 KB at 1000:1
     gz_header = base64.b64encode(_gzip(b"\0" * (32 * 1024 * 1024))).decode()
     flows = [_flow(i, br, [("content-encoding", "br")]) for i in range(20)]
-    flows += [_flow(100 + i, gz_1000, [("content-encoding", "gzip")]) for i in range(250)]
+    flows += [_flow(100 + i, gz_1000, [("content-encoding", "gzip")]) for i in range(GZ_FLOWS)]
     flows += [_flow(400, b"{}", [(f"x-blob-{i}", gz_header) for i in range(100)])]
     flows += [_flow(401, b"{}", [("x-huge", "A" * (50 * 1024 * 1024))])]
     for i in range(0, len(flows), 25):
@@ -56,15 +57,24 @@ def bomb_store(tmp_path_factory) -> str:
     return url
 
 
+# A forked child starts with its parent's peak RSS on Linux (and this test process made the
+# bombs), so the command is started by a small launcher and measured as the launcher's child.
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(proc.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, flush=True)
+"""
+
+
 def _peak_rss_mb(args: list[str], db: str, cwd: Path) -> tuple[int, float, float, str]:
     env = dict(os.environ, CONSENTRY_DB=db, PYTHONUNBUFFERED="1")
     exe = Path(sys.executable).parent / "consentry"
     started = time.monotonic()
-    proc = subprocess.Popen([str(exe), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
-    stderr = proc.stderr.read().decode(errors="replace")
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024, time.monotonic() - started, stderr
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(exe), *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=600)
+    code, maxrss_kb = (int(x) for x in done.stdout.split())
+    return code, maxrss_kb / 1024, time.monotonic() - started, done.stderr
 
 
 @pytest.mark.parametrize("args", [
@@ -88,7 +98,7 @@ def test_analysis_says_what_it_did_not_decode(bomb_store):
     result = analyze_session(open_store(bomb_store), "bombs")
     decoding = result.stats["decoding"]
     print(f"\n{decoding['line']}; decoded {decoding['decoded_bytes'] / 2**20:.0f} MB in all")
-    assert decoding["flows_not_fully_decoded"] >= 270
+    assert decoding["flows_not_fully_decoded"] >= 20 + GZ_FLOWS
     assert decoding["line"].startswith(f"{decoding['flows_not_fully_decoded']} flows not fully decoded: budget")
-    assert decoding["decoded_bytes"] <= 1024 * 1024 * 1024
+    assert decoding["decoded_bytes"] <= 512 * 1024 * 1024
     assert "header size" in decoding["reasons"]
