@@ -6,16 +6,29 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-test demo test test-fast bench clean
+.PHONY: setup setup-test demo test test-fast bench clean constraints
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py
+# Exact versions per Python minor (3.11 gets mitmproxy 11, 3.12+ mitmproxy 12): constraints/.
+PYMINOR = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null)
+CONSTRAINTS = $(wildcard constraints/py$(PYMINOR).txt)
+
+$(VENV)/.installed: pyproject.toml setup.py $(CONSTRAINTS)
 	@test -n "$(PYTHON)" || { echo "consentry needs Python 3.11 or newer (python3.11/3.12/3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -e ".[test]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 	@touch $@
+
+# Re-resolve the constraints of this Python after a dependency change in pyproject.toml.
+constraints:
+	$(PYTHON) -m venv /tmp/consentry-constraints-venv
+	/tmp/consentry-constraints-venv/bin/python -m pip install -q --upgrade pip
+	/tmp/consentry-constraints-venv/bin/python -m pip install -q ".[test]"
+	{ echo "# Exact versions for Python $(PYMINOR): make setup installs with -c this file. Regenerate: make constraints"; \
+	  /tmp/consentry-constraints-venv/bin/python -m pip freeze | grep -v '^consentry' | sort -f; } > constraints/py$(PYMINOR).txt
+	rm -rf /tmp/consentry-constraints-venv
 
 # Headless Chromium renders the HTML reports in the browser tests (Debian package).
 setup-test: setup

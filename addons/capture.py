@@ -6,13 +6,21 @@ Each finished exchange (response, error, or WebSocket close) becomes a FlowRecor
 to a batching writer thread, so the proxy's event loop never waits on the database.
 Exchanges still in flight when the proxy stops are recorded as incomplete at shutdown.
 A hard kill loses at most the last ``consentry_batch_interval`` seconds of flows.
+
+Store faults are loud (docs/capture.md, "When the store fails"): while the store is away
+flows wait in an on-disk spool; when it takes no writes at all (disk full, read-only, the
+spool full), the proxy answers 502 instead of forwarding traffic it cannot record, unless
+``consentry_on_store_error=forward``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -21,24 +29,40 @@ from mitmproxy import ctx, exceptions, http
 from analyzer.capture import parse_app_spec
 from analyzer.capture.convert import flow_to_record
 from analyzer.store import StoreError, open_store, validate_session_name
+from analyzer.store.liveness import merge_session_meta, recorder_identity
+from analyzer.store.spool import DEFAULT_MAX_BYTES as DEFAULT_SPOOL_BYTES
+from analyzer.store.spool import Spool
 from analyzer.store.types import utcnow
-from analyzer.store.writer import BatchWriter
+from analyzer.store.writer import FAILED, OK, BatchWriter
 
 log = logging.getLogger("consentry.capture")
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 RECORDED = "consentry_recorded"
 STOPPED_IN_FLIGHT = "proxy stopped before the exchange completed"
+ON_STORE_ERROR = ("block", "forward")
+BLOCKED_BODY = b"consentry: the session store does not accept writes; traffic is not forwarded unrecorded\n"
 
 
 def batch_interval(value: str) -> float:
+    return _seconds("consentry_batch_interval", value, 60)
+
+
+def _seconds(name: str, value: str, most: float) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
         seconds = -1.0
-    if not 0 < seconds <= 60:
-        raise exceptions.OptionsError(f"consentry_batch_interval must be seconds > 0 and <= 60, got {value!r}")
+    if not 0 < seconds <= most:
+        raise exceptions.OptionsError(f"{name} must be seconds > 0 and <= {most:g}, got {value!r}")
     return seconds
+
+
+def default_spool_dir(store_url: str, session: str) -> Path:
+    from platformdirs import user_data_dir
+
+    key = hashlib.sha256(f"{store_url}\0{session}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return Path(user_data_dir("consentry")) / "spool" / key
 
 
 class ConsentryCapture:
@@ -49,6 +73,9 @@ class ConsentryCapture:
         self.in_flight: dict[str, http.HTTPFlow] = {}
         self.recorded = 0
         self.max_body: int | None = DEFAULT_MAX_BODY  # read per flow: kept here, not looked up in ctx.options
+        self.block_on_store_error = True
+        self.blocked = 0  # exchanges answered 502 because the store took no writes
+        self._parent_watch: threading.Thread | None = None
 
     # -- options ------------------------------------------------------------------------
     def load(self, loader) -> None:
@@ -65,6 +92,18 @@ class ConsentryCapture:
         loader.add_option("consentry_app", Optional[str], None, "App under test, PACKAGE or PACKAGE@VERSION.")
         loader.add_option("consentry_ready_file", Optional[str], None,
                           "Write the listening addresses as JSON to this file once the proxy accepts connections.")
+        loader.add_option("consentry_on_store_error", str, "block",
+                          "When the store takes no writes: block (answer 502, forward nothing unrecorded) or forward.")
+        loader.add_option("consentry_spool_dir", Optional[str], None,
+                          "Directory holding flows while the store is away (default: in the user data dir).")
+        loader.add_option("consentry_spool_max", int, DEFAULT_SPOOL_BYTES,
+                          "Bytes the spool may hold; past it the store counts as failed.")
+        loader.add_option("consentry_flush_timeout", str, "300",
+                          "Seconds shutdown waits for the store; what is left then goes to the spool.")
+        loader.add_option("consentry_state_file", Optional[str], None,
+                          "Write the writer's state (ok, away, failed) as JSON to this file when it changes.")
+        loader.add_option("consentry_parent_pid", int, 0,
+                          "Shut down when this process (the one that started the proxy) ends; 0: not watched.")
 
     def configure(self, updated: set[str]) -> None:
         if not any(name.startswith("consentry_") for name in updated):
@@ -75,6 +114,13 @@ class ConsentryCapture:
             raise exceptions.OptionsError("consentry_max_body must be >= 0 (0: no limit)")
         if not opts.consentry_session:
             raise exceptions.OptionsError("consentry_session is required: --set consentry_session=NAME")
+        if opts.consentry_on_store_error not in ON_STORE_ERROR:
+            raise exceptions.OptionsError(
+                f"consentry_on_store_error must be block or forward, got {opts.consentry_on_store_error!r}")
+        if opts.consentry_spool_max < 0:
+            raise exceptions.OptionsError("consentry_spool_max must be >= 0")
+        _seconds("consentry_flush_timeout", opts.consentry_flush_timeout, 24 * 3600)
+        self.block_on_store_error = opts.consentry_on_store_error == "block"
         app = None
         if opts.consentry_app:
             try:
@@ -88,6 +134,10 @@ class ConsentryCapture:
             self.store.max_body_bytes = opts.consentry_max_body
         if self.writer is not None:
             self.writer.interval = interval
+        if opts.consentry_parent_pid and self._parent_watch is None:
+            self._parent_watch = threading.Thread(target=self._watch_parent, args=(opts.consentry_parent_pid,),
+                                                  name="consentry-parent-watch", daemon=True)
+            self._parent_watch.start()
 
     def _open(self, db: str | None, session: str, app: tuple[str, str] | None) -> None:
         try:
@@ -100,8 +150,45 @@ class ConsentryCapture:
             raise exceptions.OptionsError(f"consentry: {exc}") from None
         self._close_writer()
         self.store, self.session_name = store, session
-        self.writer = BatchWriter(store, row.id, interval=batch_interval(ctx.options.consentry_batch_interval))
+        opts = ctx.options
+        spool_dir = Path(opts.consentry_spool_dir) if opts.consentry_spool_dir else default_spool_dir(store.url, session)
+        try:
+            merge_session_meta(store, row.id, {
+                "recorder": recorder_identity(),
+                "on_store_error": opts.consentry_on_store_error,
+                "spool": str(spool_dir),
+            })
+        except Exception as exc:  # noqa: BLE001 - the store answered a moment ago; say it, go on
+            log.error("consentry: could not record the recorder in the session: %s", exc)
+        self.writer = BatchWriter(store, row.id, interval=batch_interval(opts.consentry_batch_interval),
+                                  spool=Spool(spool_dir, max_bytes=opts.consentry_spool_max),
+                                  on_state=self._store_state_changed)
         log.info("consentry: recording into session %r", session)
+
+    def _store_state_changed(self, state: str, detail: str) -> None:
+        if state == FAILED:
+            action = "answering 502, nothing is forwarded unrecorded" if self.block_on_store_error \
+                else "still forwarding (consentry_on_store_error=forward): flows are NOT recorded"
+            log.error("consentry: STORE FAILED (%s): %s", detail, action)
+        state_file = ctx.options.consentry_state_file
+        if state_file:
+            tmp = Path(state_file).with_suffix(".tmp")
+            tmp.write_text(json.dumps({"state": state, "detail": detail, "time": time.time(),
+                                       "blocking": state == FAILED and self.block_on_store_error}))
+            tmp.replace(state_file)
+
+    def _watch_parent(self, parent_pid: int) -> None:
+        """Shut down (flushing as on SIGTERM) when the process that started us is gone."""
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        log.error("consentry: the parent process %d ended; stopping the proxy", parent_pid)
+        master = ctx.master
+        master.event_loop.call_soon_threadsafe(master.shutdown)
+
+    @property
+    def _blocking(self) -> bool:
+        writer = self.writer
+        return self.block_on_store_error and writer is not None and writer.state == FAILED
 
     def running(self) -> None:
         ready_file = ctx.options.consentry_ready_file
@@ -117,11 +204,21 @@ class ConsentryCapture:
 
     # -- flows ----------------------------------------------------------------------------
     def request(self, flow: http.HTTPFlow) -> None:
+        if self._blocking:
+            self._refuse(flow)
+            flow.metadata[RECORDED] = True  # never sent anywhere: nothing to record
+            return
         self.in_flight[flow.id] = flow
 
     def response(self, flow: http.HTTPFlow) -> None:
         if flow.websocket is None:  # a WebSocket handshake is recorded when the socket closes
             self._record(flow)
+        if self._blocking:
+            self._refuse(flow)  # the client does not get what could not be recorded
+
+    def _refuse(self, flow: http.HTTPFlow) -> None:
+        self.blocked += 1
+        flow.response = http.Response.make(502, BLOCKED_BODY, {"content-type": "text/plain"})
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
@@ -148,6 +245,8 @@ class ConsentryCapture:
             self._record_incomplete(flow)
         self.in_flight.clear()
         errors = self._close_writer()
+        if self.blocked:
+            errors.append(f"{self.blocked} exchanges answered 502: the store took no writes")
         if self.store is not None and self.session_name and ctx.options.consentry_owns_status:
             status = "proxy_error" if errors else "finished"
             detail = "; ".join(errors[:3]) if errors else None
@@ -170,7 +269,9 @@ class ConsentryCapture:
         if self.writer is None:
             return []
         writer, self.writer = self.writer, None
-        writer.close(timeout=120)
+        writer.close(timeout=_seconds("consentry_flush_timeout", ctx.options.consentry_flush_timeout, 24 * 3600))
+        if writer.state != OK:
+            writer.errors.append(f"store {writer.state} at shutdown: {writer.state_detail}")
         if writer.errors:
             log.error("consentry: %d store write errors, first: %s", len(writer.errors), writer.errors[0])
         log.info("consentry: %d flows stored in session %r", writer.written_flows, self.session_name)

@@ -379,11 +379,11 @@ def iso_ms(ms: float) -> str:
 
 
 # -- the run ----------------------------------------------------------------------------
-def _scan(flow: FlowRecord, ids, crypto, limits):
+def _scan(flow: FlowRecord, ids, crypto, limits, session_budget=None):
     from analyzer.match import scan_flow
 
     directions = SCANNED_DIRECTIONS if flow.websocket else ("request",)
-    return scan_flow(flow, ids, crypto, limits, directions=directions)
+    return scan_flow(flow, ids, crypto, limits, directions=directions, session_budget=session_budget)
 
 
 def build_matchers(store, ctx: SessionContext):
@@ -442,10 +442,13 @@ def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[d
     findings: list[dict[str, Any]] = []
     scanned = with_pii = matches_total = 0
     notes: list[str] = []
+    from analyzer.decode.limits import DecodeLimits, SessionBudget
+
+    session_budget = SessionBudget(limits or DecodeLimits())  # what the whole run may decode
     # Flows stream in capture order; the position is the flow's key in finding ids.
     for position, flow in enumerate(store.iter_flows(ctx.session.id), 1):
         scanned = position
-        scan = _scan(flow, ids, crypto, limits)
+        scan = _scan(flow, ids, crypto, limits, session_budget)
         for note in scan.notes:
             if len(notes) < 50:
                 notes.append(f"flow {position}: {note}")
@@ -456,5 +459,8 @@ def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[d
             findings += flow_findings(ctx, flow, position, matches)
         if progress is not None:
             progress(scanned, total)
-    return findings, {"flows": scanned, "flows_with_pii": with_pii, "matches": matches_total, "scan_notes": notes}
+    decoding = {"flows_not_fully_decoded": session_budget.flows_cut, "reasons": dict(session_budget.reasons),
+                "decoded_bytes": session_budget.decoded_bytes, "line": session_budget.summary_line()}
+    return findings, {"flows": scanned, "flows_with_pii": with_pii, "matches": matches_total, "scan_notes": notes,
+                      "decoding": decoding}
 

@@ -13,7 +13,12 @@ from analyzer.decode.content import DecompressError, decompress
 from analyzer.decode.limits import Budget, DecodeLimits
 
 ENCODABLE = ("gzip", "deflate", "br", "zstd")
-EXPORT_LIMITS = DecodeLimits(max_decompressed_bytes=256 * 1024 * 1024, max_input_bytes=256 * 1024 * 1024)
+# HAR holds decoded bodies, so an export decodes more than an analysis would; still, a body
+# that expands past 200:1 is exported as its wire bytes (base64) rather than written out
+# decoded (250 flows of 1000:1 gzip would otherwise make a 9 GB HAR).
+EXPORT_LIMITS = DecodeLimits(max_decompressed_bytes=256 * 1024 * 1024, max_input_bytes=256 * 1024 * 1024,
+                             max_expanded_bytes=256 * 1024 * 1024, max_ratio=200,
+                             max_session_decoded_bytes=256 * 1024 * 1024)
 
 
 def content_encodings(headers: list[tuple[str, str]]) -> list[str]:

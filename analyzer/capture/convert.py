@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import typing
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -188,13 +189,21 @@ def _address(text: str | None) -> tuple[str, int] | None:
         return None
 
 
+_TLS_VERSIONS = frozenset(typing.get_args(connection.TlsVersion))
+
+
+def _tls_version(value: object) -> str | None:
+    """mitmproxy's dump format accepts only the TLS versions it knows; others stay in the store."""
+    return value if isinstance(value, str) and value in _TLS_VERSIONS else None
+
+
 def _connections(record: FlowRecord) -> tuple[connection.Client, connection.Server]:
     start = _epoch(record.ts_start) or 0.0
     client = connection.Client(
         peername=_address(record.client_addr) or ("0.0.0.0", 0),
         sockname=("0.0.0.0", 0),
         timestamp_start=start,
-        tls_version=record.tls_version,
+        tls_version=_tls_version(record.tls_version),
         sni=record.sni,
         state=connection.ConnectionState.CLOSED,
     )
@@ -207,7 +216,7 @@ def _connections(record: FlowRecord) -> tuple[connection.Client, connection.Serv
         address=(host, record.port or (443 if record.scheme in ("https", "wss") else 80)),
         peername=_address(record.server_addr),
         sni=record.sni,
-        tls_version=record.meta.get("server_tls_version") or record.tls_version,
+        tls_version=_tls_version(record.meta.get("server_tls_version") or record.tls_version),
         state=connection.ConnectionState.CLOSED,
     )
     return client, server
@@ -228,7 +237,7 @@ def record_to_flow(record: FlowRecord) -> http.HTTPFlow:
             pass
     parts = urlsplit(record.url)
     scheme = parts.scheme or "http"
-    port = parts.port or (443 if scheme in ("https", "wss") else 80)
+    port = record.port or (443 if scheme in ("https", "wss") else 80)  # None for a port out of range
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     is_h2 = record.http_version.upper().startswith("HTTP/2")
     start = _epoch(record.ts_start)
@@ -237,7 +246,7 @@ def record_to_flow(record: FlowRecord) -> http.HTTPFlow:
         port=port,
         method=record.method.encode("utf-8", "surrogateescape"),
         scheme=scheme.encode(),
-        authority=(parts.netloc.encode() if is_h2 else b""),
+        authority=(parts.netloc.encode("utf-8", "surrogateescape") if is_h2 else b""),
         path=path.encode("utf-8", "surrogateescape"),
         http_version=record.http_version.encode(),
         headers=_fields(record.request_headers),

@@ -3,11 +3,19 @@
 ``start_proxy`` returns once the proxy accepts connections (the addon writes the real
 listening address to a ready file, so ``port=0`` works) and ``stop()`` ends it with
 SIGTERM: mitmdump then runs the addon's ``done()``, which records flows still in flight
-and flushes the writer before the process exits.
+and flushes the writer before the process exits. The addon bounds that flush itself
+(``consentry_flush_timeout``, then the rest goes to its spool), so ``stop()`` waits
+longer than that bound before it would ever send SIGKILL.
+
+mitmdump dies with the process that started it: on Linux the kernel sends it SIGTERM
+when its parent ends (PR_SET_PDEATHSIG), elsewhere the addon watches its parent's pid.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import json
 import os
 import shutil
@@ -23,6 +31,8 @@ from typing import Iterable, Mapping
 
 CA_CERT_NAME = "mitmproxy-ca-cert.pem"
 _MITMDUMP = "from mitmproxy.tools.main import mitmdump; mitmdump()"
+DEFAULT_FLUSH_TIMEOUT = 300.0  # seconds the addon waits for a slow store at shutdown
+_PR_SET_PDEATHSIG = 1
 
 
 class ProxyError(RuntimeError):
@@ -72,8 +82,8 @@ class ProxyHandle:
             text = self._final_log
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self, timeout: float = 60.0) -> int:
-        """SIGTERM, wait for the flush; SIGKILL only if mitmdump does not exit in time."""
+    def stop(self, timeout: float = DEFAULT_FLUSH_TIMEOUT + 60) -> int:
+        """SIGTERM, wait for the flush; SIGKILL only past the addon's own flush bound."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -113,7 +123,9 @@ def mitmdump_command(
     extra_scripts: Iterable[str | Path] = (),
     extra_options: Mapping[str, object] | None = None,
 ) -> list[str]:
-    options: dict[str, object] = {"confdir": str(confdir), "consentry_session": session_name}
+    options: dict[str, object] = {"confdir": str(confdir), "consentry_session": session_name,
+                                  "consentry_parent_pid": os.getpid(),
+                                  "consentry_flush_timeout": DEFAULT_FLUSH_TIMEOUT}
     if store_url:
         options["consentry_db"] = store_url
     if ready_file is not None:
@@ -148,9 +160,11 @@ def start_proxy(
     log_path = workdir / "mitmdump.log"
     cmd = mitmdump_command(store_url, session_name, host=host, port=port, confdir=confdir, ready_file=ready_file,
                            extra_scripts=extra_scripts, extra_options=extra_options)
+    _check_port_free(host, port)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(log_path, "wb") as log_fh:
-        process = subprocess.Popen(cmd, stdout=log_fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(cmd, stdout=log_fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                   preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
     handle = ProxyHandle(process, host, port, confdir, session_name, log_path, workdir)
     try:
         handle.port = _wait_ready(handle, ready_file, startup_timeout)
@@ -158,6 +172,28 @@ def start_proxy(
         handle.stop(timeout=10)
         raise
     return handle
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM (a clean, flushing stop) when the parent dies."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """One clear line for a busy port, before mitmdump (and a session) is started."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as mitmproxy binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ProxyError(f"port {port} on {host} is already in use (another proxy?); "
+                                 "choose another with --listen-port") from None
+            raise ProxyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _wait_ready(handle: ProxyHandle, ready_file: Path, timeout: float) -> int:

@@ -89,6 +89,11 @@ def _route(method: str, target: str, body: bytes, headers: dict[str, str]) -> tu
         import brotli
 
         return 200, [("content-type", "application/json"), ("content-encoding", "br")], brotli.compress(ENCODED_PAYLOAD)
+    if path.startswith("/status/"):  # any status line, even one no store column holds
+        try:
+            return int(path.rsplit("/", 1)[1]), [("content-type", "text/plain")], b"odd status"
+        except ValueError:
+            return 400, [], b"bad status"
     if path.startswith("/bytes/"):
         try:
             size = min(int(path.rsplit("/", 1)[1]), MAX_REQUEST_BODY)
@@ -114,6 +119,9 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
     return await reader.readexactly(length) if length else b""
 
 
+SERVED = [0]  # requests answered by the plain and TLS servers of this process
+
+
 async def _serve_http1(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while True:
@@ -126,6 +134,7 @@ async def _serve_http1(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
                 name, _, value = h.decode("latin-1").partition(":")
                 headers[name.strip().lower()] = value.strip()
             body = await _read_body(reader, headers)
+            SERVED[0] += 1
             status, resp_headers, resp_body = _route(method, target, body, headers)
             head = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}", f"content-length: {len(resp_body)}"]
             head += [f"{k}: {v}" for k, v in resp_headers]

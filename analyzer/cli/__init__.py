@@ -13,6 +13,7 @@ import typer
 
 from analyzer.cli.common import CliError, state
 from analyzer.store.db import StoreError
+from analyzer.terminal import for_terminal
 
 app = typer.Typer(
     name="consentry",
@@ -62,10 +63,10 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(rc, int) and rc:
             sys.exit(rc)
     except CliError as exc:
-        print(f"consentry: error: {exc}", file=sys.stderr)
+        print(f"consentry: error: {for_terminal(exc, None)}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except StoreError as exc:
-        print(f"consentry: error: {exc}", file=sys.stderr)
+        print(f"consentry: error: {for_terminal(exc, None)}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("consentry: interrupted", file=sys.stderr)
@@ -85,5 +86,5 @@ def main(argv: list[str] | None = None) -> None:
         if state.verbose:
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"consentry: error: {type(exc).__name__}: {first}", file=sys.stderr)
+        print(f"consentry: error: {type(exc).__name__}: {for_terminal(first)}", file=sys.stderr)
         sys.exit(1)

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich.markup import escape
+
+from analyzer.terminal import for_terminal
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich import box
 from rich.table import Table
@@ -124,8 +127,11 @@ def _print_summary(name: str, findings: list[dict], verdicts: dict[str, int], st
         f"{stats.get('api_call_events', 0)} API-call events, {stats.get('identifiers', 0)} known identifiers, "
         f"consent timeline from {stats.get('consent_basis')} events; {len(findings)} findings"
     )
+    decoding_line = (stats.get("decoding") or {}).get("line")
+    if decoding_line:
+        console.print(f"[yellow]note:[/] {escape(decoding_line)}", markup=True, highlight=False)
     for note in stats.get("scan_notes", [])[:5]:
-        console.print(f"[yellow]note:[/] {note}", markup=True, highlight=False)
+        console.print(f"[yellow]note:[/] {escape(for_terminal(note))}", markup=True, highlight=False)
 
 
 def findings_command(

@@ -34,9 +34,24 @@ def open_store():
     from analyzer.store import StoreError, open_store as _open
 
     try:
-        return _open(state.db_url)
+        store = _open(state.db_url)
     except StoreError as exc:
         raise CliError(str(exc)) from None
+    _mark_dead_recordings(store)
+    return store
+
+
+def _mark_dead_recordings(store) -> None:
+    """Sessions whose proxy died without finishing them stop claiming to record."""
+    from analyzer.store.liveness import mark_dead_recordings
+    from analyzer.terminal import for_terminal
+
+    try:
+        for name in mark_dead_recordings(store):
+            print(f"note: session {for_terminal(name)!r} was left recording by a process that ended; marked interrupted",
+                  file=sys.stderr)
+    except Exception:  # noqa: BLE001 - a check on the side must never stop the command asked for
+        pass
 
 
 def print_json(obj: Any) -> None:

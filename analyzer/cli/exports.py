@@ -2,27 +2,61 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
+from analyzer.terminal import for_terminal
 from analyzer.cli.common import CliError, console, open_store, print_json
 
 export_app = typer.Typer(help="Export a session: HAR, mitmproxy dump, events, or an evidence bundle.",
                          no_args_is_help=True)
 
 NAME_ARG = typer.Argument(..., help="Session name.")
-OUTPUT_OPT = typer.Option(..., "--output", "-o", help="File to write.")
+OUTPUT_OPT = typer.Option(..., "--output", "-o", help="File to write ('-': standard output).")
+BUNDLE_OUTPUT_OPT = typer.Option(..., "--output", "-o", help="File to write.")
+
+
+def _to_stdout(output: Path) -> bool:
+    return str(output) == "-"
+
+
+def _export_to_stdout(store, kind: str, name: str) -> int:
+    """``-o -``: the export goes to standard output (text for har/events, bytes for mitm)."""
+    session = store.get_session(name)
+    if kind == "har":
+        from analyzer.exporters.har import write_har_stream
+        count = write_har_stream(store.iter_flows(session.id), sys.stdout, comment=f"session {name}")
+    elif kind == "mitm":
+        from analyzer.exporters.mitm import write_mitm_stream
+        sys.stdout.flush()
+        count = write_mitm_stream(store.iter_flows(session.id), sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        from analyzer.exporters.events import write_events_stream
+        count = write_events_stream(store, session.id, sys.stdout)
+    sys.stdout.flush()
+    return count
+
+
+def _wrote(what: str, count: int, output: Path) -> None:
+    if _to_stdout(output):  # the data is on stdout: the summary goes to stderr
+        print(f"Wrote {count} {what} to standard output", file=sys.stderr)
+    else:
+        console.print(f"Wrote {count} {what} to {for_terminal(output)}", highlight=False, markup=False)
 
 
 def _export(kind: str, name: str, output: Path) -> int:
     from analyzer.exporters import ExportFailed
     from analyzer.store import StoreError
 
-    if not output.parent.resolve().is_dir():
-        raise CliError(f"directory {output.parent} does not exist")
+    if not _to_stdout(output) and not output.parent.resolve().is_dir():
+        raise CliError(f"directory {for_terminal(output.parent)} does not exist")
     store = open_store()
     try:
+        if _to_stdout(output):
+            return _export_to_stdout(store, kind, name)
         if kind == "har":
             from analyzer.exporters.har import write_har
             return write_har(store, name, output)
@@ -40,25 +74,25 @@ def _export(kind: str, name: str, output: Path) -> int:
 @export_app.command("har")
 def export_har(name: str = NAME_ARG, output: Path = OUTPUT_OPT) -> None:
     """Write the session's flows as HAR 1.2."""
-    console.print(f"Wrote {_export('har', name, output)} flows to {output}", highlight=False)
+    _wrote("flows", _export("har", name, output), output)
 
 
 @export_app.command("mitm")
 def export_mitm(name: str = NAME_ARG, output: Path = OUTPUT_OPT) -> None:
     """Write the session's flows as a mitmproxy dump (opens in mitmproxy -r / mitmweb -r)."""
-    console.print(f"Wrote {_export('mitm', name, output)} flows to {output}", highlight=False)
+    _wrote("flows", _export("mitm", name, output), output)
 
 
 @export_app.command("events")
 def export_events(name: str = NAME_ARG, output: Path = OUTPUT_OPT) -> None:
     """Write the session's events as .jsonl (imports again with --events)."""
-    console.print(f"Wrote {_export('events', name, output)} events to {output}", highlight=False)
+    _wrote("events", _export("events", name, output), output)
 
 
 @export_app.command("bundle")
 def export_bundle(
     name: str = NAME_ARG,
-    output: Path = OUTPUT_OPT,
+    output: Path = BUNDLE_OUTPUT_OPT,
     no_report: bool = typer.Option(False, "--no-report", help="Leave out report.html/report.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest."),
 ) -> None:
@@ -94,21 +128,36 @@ def verify(
     from analyzer.exporters.bundle import verify_bundle
 
     if not bundle.is_file():
-        raise CliError(f"{bundle} is not a file")
+        raise CliError(f"{for_terminal(bundle)} is not a file")
     result = verify_bundle(bundle, expect_hash=expect_hash)
     if as_json:
         print_json(result.as_dict())
     else:
+        # names and problems come from the zip: escaped, so no entry name can redraw this output
         for label, names in (("missing", result.missing), ("extra", result.extra), ("changed", result.changed)):
             for n in names:
-                print(f"{label}: {n}")
+                print(f"{label}: {for_terminal(n)}")
         for problem in result.problems:
-            print(f"problem: {problem}")
+            print(f"problem: {for_terminal(problem)}")
         if result.ok:
-            print(f"OK: {len(result.checked)} files match the manifest (manifest sha256 {result.manifest_sha256})")
+            print(f"OK: {len(result.checked)} files match the manifest "
+                  f"(manifest sha256 {for_terminal(result.manifest_sha256)})")
     if not result.ok:
-        bad = len(result.missing) + len(result.extra) + len(result.changed)
-        raise CliError(f"{bundle} does not match its manifest ({bad} files differ)", exit_code=1)
+        raise CliError(_verify_failure(bundle, result), exit_code=1)
+
+
+def _verify_failure(bundle: Path, result) -> str:
+    from analyzer.exporters.bundle import MANIFEST
+
+    where = for_terminal(bundle)
+    if any(p.startswith("not a readable zip") for p in result.problems):
+        return f"{where} is not an evidence bundle: {for_terminal(result.problems[0])}"
+    if MANIFEST in result.missing:
+        return f"{where} is not an evidence bundle (no {MANIFEST})"
+    if not result.manifest_sha256 and MANIFEST in result.changed:
+        return f"{where}: {for_terminal(result.problems[-1] if result.problems else 'manifest unreadable')}"
+    bad = len(result.missing) + len(result.extra) + len(result.changed)
+    return f"{where} does not match its manifest ({bad} files differ)"
 
 
 def register(app: typer.Typer) -> None:

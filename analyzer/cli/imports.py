@@ -32,19 +32,27 @@ def _run(kind: str, file: Path, session: str, events: Path | None, app: str | No
         from analyzer.importers.har import import_har as importer
     else:
         from analyzer.importers.mitm import import_mitm as importer
+    from analyzer.store.unit import one_transaction
+    from analyzer.terminal import for_terminal
+
     try:
-        result = importer(store, file, session, events, append=append, app=app_spec)
+        with one_transaction(store):  # a failed import leaves the store exactly as it was
+            result = importer(store, file, session, events, append=append, app=app_spec)
     except (ImportFailed, StoreError) as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(for_terminal(exc)) from None
+    except MemoryError:
+        raise CliError(f"cannot import {file}: it needs more memory than there is (a damaged or hostile file?)") from None
+    except Exception as exc:  # noqa: BLE001 - whatever the input held: one line, nothing stored
+        raise CliError(f"cannot import {for_terminal(file)}: {type(exc).__name__}: {for_terminal(exc, 300)}") from None
     if as_json:
         print_json(result.as_dict())
         return
     verb = "Created" if result.created else "Appended to"
-    console.print(f"{verb} session {session!r} from {file.name}: {result.flows} flows "
+    console.print(f"{verb} session {for_terminal(session)!r} from {for_terminal(file.name)}: {result.flows} flows "
                   f"({result.flows_with_warnings} with warnings, {result.skipped} skipped), "
-                  f"{result.events} events ({result.unknown_events} of unknown type)", highlight=False)
+                  f"{result.events} events ({result.unknown_events} of unknown type)", highlight=False, markup=False)
     for warning in result.warnings:
-        console.print(f"  warning: {warning}", highlight=False, markup=False)
+        console.print(f"  warning: {for_terminal(warning)}", highlight=False, markup=False)
 
 
 @import_app.command("har")

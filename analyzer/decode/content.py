@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import zlib
 
-import brotli
+import brotlicffi
 import zstandard
 
 from analyzer.decode.limits import Budget
@@ -20,7 +20,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 _STEP = 256 * 1024
-_BROTLI_CHUNK = 512
 
 
 class DecompressError(Exception):
@@ -36,6 +35,9 @@ class _Cap:
         self.name = name
         self.limit = min(limits.max_decompressed_bytes, max(by_ratio, 64 * 1024))
         self.reason = "size" if self.limit == limits.max_decompressed_bytes else "ratio"
+        room = budget.decode_room()  # what is left of the flow's and the session's budget
+        if room < self.limit:
+            self.limit, self.reason = room, "budget"
         self.budget = budget
         self.out = bytearray()
         self.hit = False
@@ -44,14 +46,22 @@ class _Cap:
         return self.limit - len(self.out)
 
     def add(self, data: bytes) -> bool:
-        """Append; False once the cap is reached (output is truncated at the cap)."""
+        """Append; False once the cap is reached (output is truncated at the cap) or time is up."""
         if len(data) >= self.room():
-            self.out += data[: self.room()]
+            kept = data[: self.room()]
+            self.out += kept
+            self.budget.spend_decoded(len(kept))
             self.hit = True
-            what = f"{self.limit} bytes" if self.reason == "size" else f"ratio {self.budget.limits.max_ratio}:1"
-            self.budget.note(f"{self.name}: decompression stopped at {what} (possible bomb); output truncated")
+            what = {"size": f"{self.limit} bytes", "ratio": f"ratio {self.budget.limits.max_ratio}:1",
+                    "budget": "the decoding budget of the flow/analysis"}[self.reason]
+            self.budget.note(f"{self.name}: decompression stopped at {what} (possible bomb); output truncated",
+                             self.reason)
             return False
         self.out += data
+        self.budget.spend_decoded(len(data))
+        if self.budget.out_of_time():
+            self.hit = True
+            return False
         return True
 
 
@@ -86,12 +96,24 @@ def _zlib_stream(data: bytes, wbits: int, cap: _Cap) -> bytes:
 
 
 def _brotli(data: bytes, cap: _Cap) -> bytes:
-    d = brotli.Decompressor()
+    # brotli's one-shot process() has no output bound: 512 input bytes can come out as
+    # 637 MB in a single call, before any cap is looked at. brotlicffi's output_buffer_limit
+    # hands the output over in bounded steps instead (the input is kept by the decoder).
+    d = brotlicffi.Decompressor()
+    pending = data
     try:
-        for i in range(0, len(data), _BROTLI_CHUNK):
-            if not cap.add(d.process(data[i : i + _BROTLI_CHUNK])):
+        while True:
+            chunk = d.process(pending, output_buffer_limit=min(_STEP, cap.room() + 1))
+            pending = b""
+            if not cap.add(chunk):
                 break
-    except brotli.error as exc:
+            if d.is_finished() or (not chunk and d.can_accept_more_data()):
+                break
+        if not d.is_finished() and not cap.hit:
+            if not cap.out:
+                raise DecompressError("brotli: truncated stream, no output")
+            cap.budget.note(f"{cap.name}: truncated stream; kept {len(cap.out)} bytes")
+    except brotlicffi.error as exc:
         if not cap.out:
             raise DecompressError(f"brotli: {exc}") from None
         cap.budget.note(f"{cap.name}: corrupt stream after {len(cap.out)} bytes; kept the prefix")
@@ -151,7 +173,7 @@ def decode_content(body: bytes, content_encoding: str | None, budget: Budget) ->
     """
     limit = budget.limits.max_input_bytes
     if len(body) > limit:
-        budget.note(f"body of {len(body)} bytes cut to the first {limit} bytes (max_input_bytes)")
+        budget.note(f"body of {len(body)} bytes cut to the first {limit} bytes (max_input_bytes)", "body size")
         body = body[:limit]
     steps: list[str] = []
     declared = [e.strip().lower() for e in (content_encoding or "").split(",") if e.strip()]
@@ -173,4 +195,7 @@ def decode_content(body: bytes, content_encoding: str | None, budget: Budget) ->
                 budget.note(f"body is {sniffed}-compressed without a content-encoding header")
             except DecompressError:
                 pass
+    if len(body) > limit:  # decoded, the body is held to the same size as a plain one
+        budget.note(f"decoded body of {len(body)} bytes cut to the first {limit} bytes (max_input_bytes)", "body size")
+        body = body[:limit]
     return body, tuple(steps)

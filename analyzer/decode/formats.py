@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.parser
+import email.policy
+import email.utils
 import re
 import struct
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 import msgpack
+from mitmproxy.net.http.headers import parse_content_type
 
 _B64_STD = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _B64_URL = re.compile(r"[A-Za-z0-9_\-]+={0,2}")
@@ -85,6 +89,7 @@ _BLOB_CLASS = bytes(
     ord("b") if chr(i).isascii() and (chr(i).isalnum() or chr(i) in "+/_-") else ord(" ") for i in range(256)
 )
 _BLOB_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_PROBE_CHARS = 8192  # a multiple of 4 and 2: a base64 or hex prefix decodes on its own
 
 
 def may_hide_text(text: str, min_chars: int = 16, max_runs: int = 10_000) -> bool:
@@ -99,7 +104,9 @@ def may_hide_text(text: str, min_chars: int = 16, max_runs: int = 10_000) -> boo
             return True  # base64 of a gzip or zstd header
         if len(run) < min_chars or (len(run) < 24 and _HEX.fullmatch(run)):
             continue  # short hex runs are ids and digests: at most 11 bytes, never a hidden document
-        decoded = decode_blob(run, min_chars)
+        # the head of a run tells whether it hides text or compressed data: decoding a
+        # 30 MB run whole only to look at its first bytes would cost its size several times
+        decoded = decode_blob(run[:_PROBE_CHARS], min_chars)
         if decoded is None:
             continue
         raw = decoded[1]
@@ -152,28 +159,38 @@ def split_cookies(header: str) -> list[tuple[str, str]]:
 
 
 def multipart_parts(body: bytes, content_type: str, max_parts: int) -> list[tuple[str, str, bytes]] | None:
-    """[(field name, part content-type, part bytes)] of a multipart body."""
-    m = re.search(r'boundary="?([^";,]+)"?', content_type, re.I)
-    if not m:
+    """[(field name, part content-type, part bytes)] of a multipart body.
+
+    The boundary comes from mitmproxy's Content-Type parser and each part's headers from
+    the standard library's MIME parser: a ``filename="..."`` is never taken for the
+    field's ``name``. (mitmproxy's own ``decode_multipart`` joins a part's lines without
+    their line breaks and drops the part's type, both of which the decoders need.)
+    """
+    parsed = parse_content_type(content_type)
+    boundary = (parsed[2].get("boundary") or "").strip().strip('"') if parsed else None
+    if not boundary:
         return None
-    delimiter = b"--" + m.group(1).encode("latin-1", "replace")
+    delimiter = b"--" + boundary.encode("latin-1", "replace")
     parts = []
-    for raw in body.split(delimiter)[1 : max_parts + 1]:
+    for raw in body.split(delimiter, max_parts + 1)[1 : max_parts + 1]:
         if raw.startswith(b"--"):
             break
+        raw = raw[2:] if raw.startswith(b"\r\n") else raw[1:] if raw.startswith(b"\n") else raw
         head, sep, content = raw.partition(b"\r\n\r\n")
         if not sep:
             head, sep, content = raw.partition(b"\n\n")
         if not sep:
             continue
-        head_text = head.decode("latin-1")
-        name = re.search(r'name="([^"]*)"', head_text)
-        ctype = re.search(r"content-type:\s*([^\r\n;]+)", head_text, re.I)
+        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head + b"\r\n\r\n")
+        name = headers.get_param("name", header="content-disposition")
+        if isinstance(name, tuple):  # RFC 2231 encoded
+            name = email.utils.collapse_rfc2231_value(name)
+        ctype = headers.get_content_type() if headers.get("content-type") else ""
         if content.endswith(b"\r\n"):
             content = content[:-2]
         elif content.endswith(b"\n"):
             content = content[:-1]
-        parts.append((name.group(1) if name else f"part{len(parts)}", ctype.group(1).strip() if ctype else "", content))
+        parts.append((str(name) if name else f"part{len(parts)}", ctype, content))
     return parts
 
 

@@ -107,6 +107,12 @@ class Walker:
             return
         if self._structured(text, location, path, chain, keys, depth):
             return
+        if len(text) > self.limits.max_leaf_chars:
+            # unstructured text past the leaf size: what follows (blobs, JWTs, escapes) looks at
+            # its head only; decoding a 16 MB run at every level costs its size many times over
+            self.budget.note(f"{location} {' > '.join(path)}: text of {len(text)} characters cut to "
+                             f"{self.limits.max_leaf_chars}", "leaf size")
+            text = text[: self.limits.max_leaf_chars]
         if self.plaintexts is not None and len(text) >= 16:
             for steps, plain in self.plaintexts.plaintexts_in_text(text):
                 self.data(plain, location, path, chain + steps, keys, depth + 1)
@@ -311,10 +317,14 @@ def _body(walker: Walker, body: bytes, headers: list[tuple[str, str]], location:
 
 
 def walk_headers(walker: Walker, headers: Iterable[tuple[str, str]], cookie_header: str) -> None:
+    cap = walker.limits.max_header_chars
     for name, value in headers:
         lname = name.lower()
         if lname in _SKIP_HEADERS:
             continue
+        if len(value) > cap:
+            walker.budget.note(f"header {name[:64]!r} of {len(value)} characters cut to {cap}", "header size")
+            value = value[:cap]
         if lname == cookie_header:
             for cname, cvalue in formats.split_cookies(value):
                 walker.text(cvalue, "cookie", (cname,), (), (normalize_key(cname),))

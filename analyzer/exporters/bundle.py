@@ -174,6 +174,10 @@ def _load_manifest(zf: zipfile.ZipFile, result: VerifyResult) -> dict[str, Any] 
         manifest = json.loads(raw.decode("utf-8"))
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             raise ValueError("no files table")
+    except (RuntimeError, NotImplementedError) as exc:  # zipfile: encrypted, or a compression it lacks
+        result.changed.append(MANIFEST)
+        result.problems.append(f"manifest.json cannot be read: {str(exc).splitlines()[0] if str(exc) else 'unsupported'}")
+        return None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, UnicodeDecodeError, RecursionError):
         result.changed.append(MANIFEST)
         result.problems.append("manifest.json is unreadable or not a consentry manifest")

@@ -83,11 +83,23 @@ def load_events(path: Path | None) -> list[Event]:
         return []
     check_input_file(path)
     try:
-        return list(read_events_jsonl(path))
+        events = list(read_events_jsonl(path))
     except EventParseError as exc:
         raise ImportFailed(str(exc)) from None
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+    for number, event in enumerate(events, 1):
+        if not _storable_ms(event.ts):
+            raise ImportFailed(f"{path}: event {number} ({event.type}) has ts {event.ts!r}, not a time in years 1-9999")
+    return events
+
+
+def _storable_ms(ts: object) -> bool:
+    try:
+        from_epoch_ms(float(ts))  # type: ignore[arg-type]
+    except (ValueError, OverflowError, OSError, TypeError):
+        return False
+    return True
 
 
 
@@ -105,6 +117,13 @@ class SessionTarget:
         existing = store.find_session(name)
         if existing is not None and not append:
             raise ImportFailed(f"a session named {name!r} already exists (use --append to add to it)")
+        if existing is not None and source.get("sha256"):
+            for earlier in (existing.meta or {}).get("imports", []):
+                if isinstance(earlier, dict) and earlier.get("sha256") == source["sha256"]:
+                    raise ImportFailed(
+                        f"this file ({source.get('file')}, sha256 {source['sha256'][:12]}…) is already imported "
+                        f"into session {name!r}: appending it again would double its flows"
+                    )
         self.created = existing is None
         self._id = existing.id if existing is not None else None
         self._first: dt.datetime | None = None

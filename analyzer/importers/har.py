@@ -72,8 +72,12 @@ def _ms(value: Any) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else 0.0
 
 
-def _after(start: dt.datetime, ms: float) -> dt.datetime:
-    return start + dt.timedelta(microseconds=round(ms * 1000))
+def _after(start: dt.datetime, ms: float) -> dt.datetime | None:
+    """``start`` + ``ms``; None when that is no time at all (timings of 10**30 ms, inf)."""
+    try:
+        return start + dt.timedelta(microseconds=round(ms * 1000))
+    except (OverflowError, ValueError):
+        return None
 
 
 def _headers(value: Any, warnings: list[str], what: str) -> list[tuple[str, str]]:
@@ -225,9 +229,10 @@ def _fill_timings(record: FlowRecord, entry: dict[str, Any], ext: dict[str, Any]
     timings = entry.get("timings") if isinstance(entry.get("timings"), dict) else {}
     sent = sum(_ms(timings.get(k)) for k in ("blocked", "dns", "connect", "send"))
     record.ts_request_end = _after(record.ts_start, sent)
-    if record.status_code is not None:
+    if record.status_code is not None and record.ts_request_end is not None:
         record.ts_response_start = _after(record.ts_request_end, _ms(timings.get("wait")))
-        record.ts_end = _after(record.ts_response_start, _ms(timings.get("receive")))
+        if record.ts_response_start is not None:
+            record.ts_end = _after(record.ts_response_start, _ms(timings.get("receive")))
     elif _ms(entry.get("time")):
         record.ts_end = _after(record.ts_start, _ms(entry.get("time")))
 

@@ -37,8 +37,29 @@ class _Tail:
         self.non_http = 0
 
 
+class _SizedFile:
+    """A file that refuses a read longer than what is left in it.
+
+    A record's length prefix is read as is and the record read in one call: a 113-byte
+    file claiming a 100 GB record would otherwise ask for 100 GB of memory first.
+    """
+
+    def __init__(self, fh, size: int) -> None:
+        self._fh, self._size = fh, size
+
+    def read(self, n: int = -1) -> bytes:
+        if n is not None and n > 0 and n > self._size - self._fh.tell():
+            raise exceptions.FlowReadException(
+                f"a record claims {n} bytes at offset {self._fh.tell()}, but the file has {self._size - self._fh.tell()} left")
+        return self._fh.read(n)
+
+    def __getattr__(self, name: str):
+        return getattr(self._fh, name)
+
+
 def iter_mitm_records(path: Path, tail: _Tail) -> Iterator[FlowRecord]:
-    with open(path, "rb") as fh:
+    with open(path, "rb") as raw:
+        fh = _SizedFile(raw, path.stat().st_size)
         reader = mio.FlowReader(fh)
         try:
             for flow in reader.stream():
@@ -49,7 +70,7 @@ def iter_mitm_records(path: Path, tail: _Tail) -> Iterator[FlowRecord]:
                 yield flow_to_record(flow, source="import")
         except exceptions.FlowReadException as exc:
             tail.error = str(exc).splitlines()[0] if str(exc) else "invalid data"
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError, MemoryError, OverflowError) as exc:
             tail.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable flow'}"
 
 

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 from urllib.parse import unquote_plus
 
 from analyzer.decode.content import decode_content
-from analyzer.decode.limits import Budget, DecodeLimits
+from analyzer.decode.limits import Budget, DecodeLimits, SessionBudget
 from analyzer.decode.walk import Leaf, Walker, walk_headers, walk_url, walk_websocket
 from analyzer.decode import formats
 from analyzer.match import detectors
@@ -210,7 +210,8 @@ def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: Cr
     body = flow.request_body if request else flow.response_body
     lowered = {k.lower(): v for k, v in headers}
     plain, steps = decode_content(body, lowered.get("content-encoding"), budget) if body else (b"", ())
-    head = "\n".join([flow.url if request else ""] + [f"{k}: {v}" for k, v in headers])
+    cap = budget.limits.max_header_chars
+    head = "\n".join([flow.url if request else ""] + [f"{k[:cap]}: {v[:cap]}" for k, v in headers])
     raw = head.encode("utf-8", "surrogateescape") + b"\n" + plain
     text = raw.decode("utf-8", "surrogateescape")
     if not _worth_walking(raw, text, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):
@@ -261,13 +262,15 @@ def _with_context(match: Match, texts: dict[str, str]) -> Match:
 
 def scan_flow(flow: FlowRecord, ids: IdentifierSet, crypto: CryptoIndex | None = None,
               limits: DecodeLimits | None = None, *, directions: Iterable[str] = ("request",),
-              run_detectors: bool = True) -> FlowScan:
+              run_detectors: bool = True, session_budget: SessionBudget | None = None) -> FlowScan:
     """Every piece of personal data in the chosen parts of a flow, with where and how it was sent.
 
     ``directions``: any of request, response, ws_client, ws_server (websocket
     messages from the client / the server). Decoders that give up add a note.
+    ``session_budget`` carries what the whole analysis may still decode.
     """
-    budget = Budget(limits or DecodeLimits())
+    budget = Budget(session_budget.limits if session_budget is not None else limits or DecodeLimits(),
+                    session=session_budget)
     collector = _Collector()
     walked = 0
     for direction in directions:
@@ -283,4 +286,6 @@ def scan_flow(flow: FlowRecord, ids: IdentifierSet, crypto: CryptoIndex | None =
             _detector_matches(leaves, ids, found)
         for match in found.matches():
             collector.add(_with_context(match, texts))
+    if session_budget is not None:
+        session_budget.flow_done(budget)
     return FlowScan(matches=collector.matches(), notes=list(budget.notes), leaves=walked)

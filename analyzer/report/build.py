@@ -54,7 +54,7 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
         ],
         findings=[Finding.model_validate(f) for f in findings],
         rules=[RuleInfo.model_validate(r) for r in rs.rules],
-        summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls)),
+        summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls), run.stats),
         api_calls=api_calls,
     )
 
@@ -101,7 +101,8 @@ def _api_calls(ctx) -> tuple[list[ApiCallRef], int]:
     return refs, len(sensitive)
 
 
-def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, calls_total: int, calls_listed: int) -> dict[str, Any]:
+def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, calls_total: int, calls_listed: int,
+             ctx_stats: dict[str, Any] | None = None) -> dict[str, Any]:
     by_rule = Counter(f["rule"] for f in findings)
     by_phase = Counter(f["phase"] for f in findings)
     by_sdk = Counter(f.get("sdk") or _lane(f) for f in findings)
@@ -121,6 +122,7 @@ def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, 
         "consent_basis": ctx.timeline.basis,
         "api_calls_total": calls_total,
         "api_calls_listed": calls_listed,
+        "decoding": (ctx_stats or {}).get("decoding") or {},
     }
 
 

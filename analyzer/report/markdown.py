@@ -113,6 +113,9 @@ def _session_lines(view: ReportView, L: Labels, heading: str) -> list[str]:
         "",
     ]
     lines += _summary_table(view, L)
+    decoding_line = (r.summary.get("decoding") or {}).get("line")
+    if decoding_line:  # what the analysis could not see is part of the evidence
+        lines += ["", f"> {md_text(decoding_line)}"]
     lines += _finding_lines(view, L) if view.rule_groups else ["", L["no_findings"]]
     return lines
 

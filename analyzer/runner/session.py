@@ -460,7 +460,7 @@ class SessionRunner:
 
     def _stop_proxy(self) -> None:
         if self.proxy is not None:
-            self.proxy.stop(timeout=60)
+            self.proxy.stop()
 
     def _read_network_stats(self) -> None:
         self.network_stats = self.backend.network_stats()

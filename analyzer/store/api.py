@@ -25,6 +25,9 @@ from analyzer.models.events import Event, IdentifierEvent, ApiCallEvent, Unknown
 from analyzer.models.flow import FlowRecord, WebSocketRecord
 from analyzer.store import models as m
 from analyzer.store.db import StoreError, make_engine, migrate, resolve_url
+from analyzer.store.faults import is_retryable
+from analyzer.store.unit import current_unit
+from analyzer.store.fit import fit_flow, storable_json
 from analyzer.store.types import from_epoch_ms, utcnow
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -113,19 +116,24 @@ class Store:
     # -- plumbing -------------------------------------------------------------------
     @contextmanager
     def session(self) -> Iterator[OrmSession]:
+        outer = current_unit(self)  # inside one_transaction(): every call joins it
+        if outer is not None:
+            yield outer
+            return
         with self._sessions() as s, s.begin():
             yield s
 
     def _retrying(self, work, attempts: int = 8):
         """Run a write transaction, retrying when a concurrent writer took our sequence numbers."""
+        if current_unit(self) is not None:  # a failure aborts the whole unit: nothing to retry alone
+            with self.session() as s:
+                return work(s)
         for attempt in range(attempts):
             try:
                 with self.session() as s:
                     return work(s)
             except (IntegrityError, OperationalError) as exc:
-                retryable = isinstance(exc, OperationalError) and "locked" in str(exc).lower()
-                retryable = retryable or "uq_" in str(exc) or "UNIQUE" in str(exc)
-                if not retryable or attempt == attempts - 1:
+                if not is_retryable(exc) or attempt == attempts - 1:
                     raise
                 time.sleep(0.02 * (attempt + 1))
         raise AssertionError("unreachable")
@@ -337,12 +345,13 @@ class Store:
         self, session_id: uuid.UUID, f: FlowRecord, bodies: dict[str, bytes]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The flows row (without seq) and its websocket_messages rows; bodies join ``bodies``."""
+        f = fit_flow(f)
         flow_id = uuid.UUID(f.id) if f.id else uuid.uuid4()
         req_sha, req_cut = self._body_sha(f.request_body, bodies)
         resp_sha, resp_cut = self._body_sha(f.response_body, bodies)
         row = {
             "id": flow_id, "session_id": session_id, "seq": None, "source": f.source, "method": f.method,
-            "url": f.url, "scheme": f.scheme, "host": f.host, "port": f.port, "path": f.path,
+            "url": f.url, "scheme": f.scheme[:16], "host": f.host[:255], "port": f.port, "path": f.path,
             "http_version": f.http_version, "request_headers": [[k, v] for k, v in f.request_headers],
             "request_body_sha": req_sha,
             "request_body_size": f.request_body_size if f.request_body_size is not None else len(f.request_body),
@@ -450,7 +459,7 @@ class Store:
             idents: dict[tuple[str, str], tuple[str, dt.datetime]] = {}
             for i, ev in enumerate(events):
                 ts = from_epoch_ms(ev.ts - offset)
-                data = ev.raw if isinstance(ev, UnknownEvent) else ev.to_json()
+                data = storable_json(ev.raw if isinstance(ev, UnknownEvent) else ev.to_json())
                 s.add(
                     m.Event(
                         session_id=session_id, seq=seq + i, type=ev.type, ts_source_ms=ev.ts, ts=ts,
@@ -538,7 +547,8 @@ class Store:
                         id=f["id"], run_id=run_id, session_id=run.session_id, ordinal=i, rule=f["rule"],
                         phase=f["phase"], pii_type=f.get("pii_type"),
                         flow_id=uuid.UUID(f["flow"]["id"]) if f.get("flow") else None,
-                        ts=dt.datetime.fromisoformat(f["ts"]), sdk=f.get("sdk"), confidence=f["confidence"], data=f,
+                        ts=dt.datetime.fromisoformat(f["ts"]), sdk=f.get("sdk"), confidence=f["confidence"],
+                        data=storable_json(f),
                     )
                 )
             s.execute(

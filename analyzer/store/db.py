@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import create_engine, event, inspect
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's own locking only
+    fcntl = None  # type: ignore[assignment]
+
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -71,11 +78,39 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     try:
-        with engine.begin() as conn:
+        with _migration_lock(engine), engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes starting on a fresh database would both create the schema;
+                # the transaction-level lock makes the second wait and then find it there.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
         raise StoreError(f"cannot open the store: {str(exc.orig).strip().splitlines()[0]}") from None
+
+
+_PG_MIGRATION_LOCK = 0x636F6E73  # "cons": one key for consentry's schema upgrades
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: an exclusive lock file beside the database for the length of the upgrade."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or fcntl is None:
+        yield
+        return
+    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate-lock")
+    try:
+        fh = open(lock_path, "a+b")
+    except OSError:  # read-only directory: nobody can migrate there, let SQLite say why
+        yield
+        return
+    with fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def schema_revision(engine: Engine) -> str | None:

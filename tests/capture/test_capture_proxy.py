@@ -145,7 +145,7 @@ def test_start_proxy_reports_a_busy_port(tmp_path, sqlite_url):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        with pytest.raises(ProxyError, match="mitmdump exited"):
+        with pytest.raises(ProxyError, match="already in use"):
             start_proxy(sqlite_url, "busy", port=busy.getsockname()[1], confdir=tmp_path / "conf", startup_timeout=60)
 
 

@@ -128,8 +128,13 @@ def test_existing_session_needs_append(store, tmp_path):
     import_har(store, path, "twice")
     with pytest.raises(ImportFailed, match="--append"):
         import_har(store, path, "twice")
-    result = import_har(store, path, "twice", append=True, app=("com.example", "2.0"))
-    assert not result.created and len(_flows(store, "twice")) == 2
+    with pytest.raises(ImportFailed, match="already imported"):  # the same file twice would double its flows
+        import_har(store, path, "twice", append=True)
+    assert len(_flows(store, "twice")) == 1
+    other = tmp_path / "other"
+    other.mkdir()
+    result = import_har(store, _har(other, [_entry(), _entry()]), "twice", append=True, app=("com.example", "2.0"))
+    assert not result.created and len(_flows(store, "twice")) == 3
     session = store.get_session("twice")
     assert len(session.meta["imports"]) == 2 and session.app.package == "com.example"
 
