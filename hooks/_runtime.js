@@ -530,9 +530,12 @@ const Consentry = (function () {
     },
     // Explicit loadClass(name) of a waiting class in an existing loader; one Map lookup per
     // call otherwise. Not on HotSpot: replacing loadClass there hangs the VM's class resolution.
+    // Both overloads are hooked (loadClass(String) and loadClass(String, boolean)): every
+    // argument is passed through, whatever the arity.
     load_class: function (overload, target) {
-      overload.implementation = function (name) {
-        const klass = overload.call(this, name);
+      overload.implementation = function () {
+        const name = arguments[0];
+        const klass = overload.apply(this, arguments);
         if (klass !== null && state.waitingClasses.has(name) && !isBusy()) {
           try {
             retryWaiting(quietly(function () { return klass.getClassLoader(); }), targetName(target));

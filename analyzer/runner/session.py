@@ -473,11 +473,8 @@ class SessionRunner:
 
     # -- analysis ------------------------------------------------------------------------------------
     def _analyze(self, name: str):
-        try:
-            from analyzer.analysis import analyze_session
-        except ImportError:
-            self.problems.append("analysis not available in this installation")
-            return None
+        from analyzer.analysis import analyze_session
+
         try:
             return analyze_session(self.store, name)
         except Exception as exc:  # noqa: BLE001 - the recording stays; analysis can be re-run
