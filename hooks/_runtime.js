@@ -16,7 +16,7 @@
  * `CONSENTRY_TARGETS` (hooks/targets.json, filtered to the selected categories).
  */
 const Consentry = (function () {
-  const DEFAULTS = { canary: null, batch_ms: 250, stack_depth: 12, categories: null, exit_handshake: false };
+  const DEFAULTS = { canary: null, batch_ms: 250, stack_depth: 12, categories: null, exit_handshake: false, process: null };
   const MAX_PENDING = 5000;
   const MAX_STRING = 2048;
   const SELF_INIT_MS = 1000;
@@ -66,6 +66,7 @@ const Consentry = (function () {
 
   function deliver(event) {
     state.stats.events++;
+    if (state.config.process !== null && state.config.process !== undefined) event.process = state.config.process;
     send(event);
     if (state.selfInitialized && ECHO_EVENTS_WITHOUT_HOST) console.log(JSON.stringify(event));
   }

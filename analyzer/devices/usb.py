@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
+from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
 
 # Where Android keeps trusted CA certificates (system store, APEX store since 14, user store).
 CA_DIRS = (
@@ -57,6 +57,18 @@ def subject_hash_old(cert_pem: bytes) -> str:
     return f"{int.from_bytes(digest[:4], 'little'):08x}"
 
 
+def process_suffix(package: str, identifier: str | None) -> str | None:
+    """The app's name for one of its processes: ":push" for "com.app:push", the full name
+    for another process of the app ("com.app.remote"), None for anything else."""
+    if not identifier:
+        return None
+    if identifier.startswith(package + ":"):
+        return identifier[len(package):]
+    if identifier.startswith(package + "."):
+        return identifier
+    return None
+
+
 class UsbApp(RunningApp):
     def __init__(self, device: Any, pid: int, session: Any, package: str) -> None:
         self.frida_device = device
@@ -65,7 +77,55 @@ class UsbApp(RunningApp):
         self.package = package
         self._exit: int | None = None
         self._gone = threading.Event()
+        self._on_process: Callable[[AppProcess], None] | None = None
+        self._gating = False
         session.on("detached", self._on_detached)
+
+    def watch_processes(self, on_process: Callable[[AppProcess], None]) -> bool:
+        """Spawn gating (zygote starts ":push" as a new app process, not a child) and child
+        gating (processes the app forks itself): each is held, handed over, resumed by the
+        callee; other apps' spawns are resumed at once."""
+        self._on_process = on_process
+        device = self.frida_device
+        try:
+            device.on("spawn-added", self._on_spawn)
+            device.on("child-added", self._on_child)
+            device.enable_spawn_gating()
+            self._gating = True
+            self.frida_session.enable_child_gating()
+        except Exception:  # noqa: BLE001 - an older frida-server: the main process is still hooked
+            self._stop_gating()
+            return False
+        return True
+
+    def _on_spawn(self, spawn: Any) -> None:
+        self._hand_over(spawn.pid, getattr(spawn, "identifier", None))
+
+    def _on_child(self, child: Any) -> None:
+        self._hand_over(child.pid, getattr(child, "identifier", None) or self.package + ":child")
+
+    def _hand_over(self, pid: int, identifier: str | None) -> None:
+        name = process_suffix(self.package, identifier)
+        device = self.frida_device
+        if name is None or self._on_process is None:
+            device.resume(pid)
+            return
+        process = AppProcess(pid=pid, name=name, frida_device=device, resume=lambda: device.resume(pid))
+        # Attaching blocks on the device: not on Frida's signal thread.
+        threading.Thread(target=self._on_process, args=(process,), name=f"consentry-hook-{pid}", daemon=True).start()
+
+    def _stop_gating(self) -> None:
+        if self._gating:
+            self._gating = False
+            try:
+                self.frida_device.disable_spawn_gating()
+            except Exception:  # noqa: BLE001 - the device may be gone
+                pass
+        for signal, handler in (("spawn-added", self._on_spawn), ("child-added", self._on_child)):
+            try:
+                self.frida_device.off(signal, handler)
+            except Exception:  # noqa: BLE001 - never connected
+                pass
 
     def _on_detached(self, reason: str, crash: Any = None) -> None:
         if reason in ("process-terminated", "process-replaced"):
@@ -79,6 +139,7 @@ class UsbApp(RunningApp):
         return self._exit if self._gone.is_set() else None
 
     def stop(self, timeout: float = 5.0) -> int | None:
+        self._stop_gating()
         if not self._gone.is_set():
             try:
                 self.frida_device.kill(self.pid)

@@ -35,6 +35,7 @@ class HookConfig(BaseModel):
     stack_depth: int = Field(12, ge=1, le=256)
     categories: list[str] | None = None
     exit_handshake: bool = Field(True, description="agent waits at Runtime.exit until the host has every message")
+    process: str | None = Field(None, max_length=256, description="the app process hooked (':push'); set on every event it reports")
 
     @field_validator("canary")
     @classmethod

@@ -30,6 +30,7 @@ class EventParseError(ValueError):
 class _EventBase(BaseModel):
     model_config = ConfigDict(extra="allow")
     ts: float = Field(description="epoch milliseconds on the clock of the source")
+    process: str | None = Field(None, description="the app process that reported it (':push'); None: the main process")
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

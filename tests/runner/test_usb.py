@@ -190,3 +190,66 @@ def test_describe_names_the_device():
     assert info["kind"] == "usb" and info["serial"] == "R58M1234"
     assert info["name"] == "Pixel 7" and info["android_release"] == "14"
     assert info["frida_version"] == "17.2.1" and info["frida_server_version"] == "17.2.1"
+
+
+class GatingFridaDevice(FakeFridaDevice):
+    """frida.core.Device's spawn-gating surface: on/off, enable/disable_spawn_gating."""
+
+    def __init__(self):
+        super().__init__()
+        self.handlers: dict[str, object] = {}
+
+    def on(self, signal, handler):
+        self.handlers[signal] = handler
+
+    def off(self, signal, handler):
+        self.handlers.pop(signal, None)
+
+    def enable_spawn_gating(self):
+        self.log.append(("enable_spawn_gating",))
+
+    def disable_spawn_gating(self):
+        self.log.append(("disable_spawn_gating",))
+
+
+class GatingSession(FakeFridaSession):
+    def enable_child_gating(self):
+        self.child_gating = True
+
+
+class Spawn:
+    """frida._frida.Spawn: pid and identifier (on Android, the process name)."""
+
+    def __init__(self, pid, identifier):
+        self.pid, self.identifier = pid, identifier
+
+
+def test_other_processes_of_the_app_are_held_and_handed_over_others_resumed():
+    import threading
+
+    from analyzer.devices.usb import UsbApp, process_suffix
+
+    frida_dev = GatingFridaDevice()
+    session = GatingSession()
+    app = UsbApp(frida_dev, 4242, session, "com.example.app")
+    handed: list = []
+    arrived = threading.Event()
+
+    def on_process(process):
+        handed.append(process)
+        arrived.set()
+
+    assert app.watch_processes(on_process)
+    assert ("enable_spawn_gating",) in frida_dev.log and session.child_gating
+    frida_dev.handlers["spawn-added"](Spawn(5001, "com.other.app"))
+    assert frida_dev.log[-1] == ("resume", 5001)  # another app is never held
+    frida_dev.handlers["spawn-added"](Spawn(5002, "com.example.app:push"))
+    assert arrived.wait(5)
+    assert (handed[0].pid, handed[0].name) == (5002, ":push")
+    assert ("resume", 5002) not in frida_dev.log  # held until the hooks are in
+    handed[0].resume()
+    assert frida_dev.log[-1] == ("resume", 5002)
+    app.stop()
+    assert ("disable_spawn_gating",) in frida_dev.log and "spawn-added" not in frida_dev.handlers
+    assert process_suffix("com.example.app", "com.example.app.remote") == "com.example.app.remote"
+    assert process_suffix("com.example.app", "com.example.apple") is None
