@@ -107,16 +107,7 @@
       const timer = setTimeout(function () { done(false, 'the main thread did not run the click within 5 s'); }, MAIN_THREAD_WAIT_MS);
       Java.scheduleOnMainThread(function () {
         clearTimeout(timer);
-        // A call made from the agent may or may not pass through the performClick hook:
-        // reported here, and the hook skips it on this thread if it does.
-        Consentry.quietly(function () { reportClick(view); });
-        const tid = Process.getCurrentThreadId();
-        ui.reportedClicks.add(tid);
-        try {
-          view.performClick();
-        } finally {
-          ui.reportedClicks.delete(tid);
-        }
+        performClickFromAgent(view);
         done(true, null);
       });
       return;
@@ -124,9 +115,24 @@
     const posted = Consentry.quietly(function () { return postClick(view); });
     if (!posted) {
       Consentry.log('warning', 'no main looper in this process: the click runs on the agent thread');
-      view.performClick();
+      performClickFromAgent(view);
     }
     done(true, null);
+  }
+
+  /*
+   * A call made from the agent may or may not pass through the performClick hook (on
+   * HotSpot it does not): reported here, and the hook skips it on this thread if it does.
+   */
+  function performClickFromAgent(view) {
+    Consentry.quietly(function () { reportClick(view); });
+    const tid = Process.getCurrentThreadId();
+    ui.reportedClicks.add(tid);
+    try {
+      view.performClick();  // not quietly: what the app does in its listener is the app's
+    } finally {
+      ui.reportedClicks.delete(tid);
+    }
   }
 
   function postClick(view) {
