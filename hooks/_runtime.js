@@ -16,7 +16,7 @@
  * `CONSENTRY_TARGETS` (hooks/targets.json, filtered to the selected categories).
  */
 const Consentry = (function () {
-  const DEFAULTS = { canary: null, batch_ms: 250, stack_depth: 12, categories: null, exit_handshake: false, process: null };
+  const DEFAULTS = { canary: null, batch_ms: 250, stack_depth: 12, categories: null, exit_handshake: false, process: null, proxy_ca_pem: null };
   const MAX_PENDING = 5000;
   const MAX_STRING = 2048;
   const SELF_INIT_MS = 1000;

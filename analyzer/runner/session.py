@@ -25,6 +25,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
@@ -284,7 +285,8 @@ class SessionRunner:
         self.progress.note(f"hooks ready: {getattr(ready, 'targets', '?')} targets")
 
     def _open_hooks(self, canary: dict[str, str] | None, process: AppProcess | None = None):
-        config = {"canary": canary, "batch_ms": self.config.batch_ms, "stack_depth": self.config.stack_depth}
+        config = {"canary": canary, "batch_ms": self.config.batch_ms, "stack_depth": self.config.stack_depth,
+                  "proxy_ca_pem": self._proxy_ca_pem()}
         target = process or self.app
         on_detached = self._on_detached if process is None else self._on_other_detached
         if process is not None:
@@ -301,6 +303,15 @@ class SessionRunner:
         except Exception as exc:  # noqa: BLE001
             raise RunError(f"could not load the hooks: {exc}") from None
         return hooks
+
+    def _proxy_ca_pem(self) -> str | None:
+        """The proxy's CA certificate for the unpinning hooks (they let only its chains pass)."""
+        path = getattr(self.proxy, "ca_cert_path", None)
+        try:
+            return Path(path).read_text(encoding="ascii") if path else None
+        except (OSError, UnicodeDecodeError):
+            self.problems.append(f"the proxy CA {path} is not readable: unpinning falls back to the device's trust store")
+            return None
 
     def _hook_other_process(self, process: AppProcess, canary: dict[str, str] | None) -> None:
         """Loads the agent into another app process held at its start, then resumes it.
