@@ -49,7 +49,9 @@
 
   function signedBy(cert, issuer) {
     try {
-      cert.verify.overload('java.security.PublicKey').call(cert, issuer.getPublicKey());
+      // verify(PublicKey) is declared by Certificate, not X509Certificate.
+      const asCertificate = Java.cast(cert, Java.use('java.security.cert.Certificate'));
+      asCertificate.verify.overload('java.security.PublicKey').call(asCertificate, issuer.getPublicKey());
       return true;
     } catch (e) {
       return false;
@@ -201,6 +203,7 @@
   }
 
   function isObfuscatedAppClass(name) {
+    if (name.charAt(0) === '[') return false;
     if (PLATFORM_PREFIXES.some(function (p) { return name.indexOf(p) === 0; })) return false;
     const simple = name.slice(name.lastIndexOf('.') + 1);
     return simple.length <= OBFUSCATED_NAME_MAX && simple.indexOf('$') === -1;
@@ -222,11 +225,13 @@
         return;
       }
       for (const name of names) {
-        let wrapper = Consentry.useClass(name);
+        const wrapper = Consentry.useClass(name);
         if (wrapper === null) continue;
         let method = null;
         try {
-          method = looksLikePinner(wrapper.class);
+          // Through the default factory's java.lang.Class: it converts the Field[] and
+          // Method[] results (a class loader's own factory cannot load array types).
+          method = looksLikePinner(Java.cast(wrapper.class, Java.use('java.lang.Class')));
         } catch (e) {
           continue;
         }
