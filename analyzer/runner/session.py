@@ -70,6 +70,7 @@ class RunConfig:
     stack_depth: int = 12
     confdir: str | None = None
     withdraw_via: str = "ui"  # ui: the app's withdraw button, SDK APIs if none; sdk: the SDK APIs only
+    inject_ca: bool = False  # usb: mount the proxy CA into the app's CA store for this run
 
 
 @dataclass
