@@ -157,6 +157,10 @@ const Consentry = (function () {
       return clip('[' + parts.join(',') + ']');
     }
     if (value.getLatitude !== undefined && value.getLongitude !== undefined) {
+      // Android's fields, read directly: the getters are hooked themselves (a hook per call).
+      try {
+        if (value.mLatitude !== undefined && value.mLongitude !== undefined) return value.mLatitude.value + ',' + value.mLongitude.value;
+      } catch (e) { /* use the getters */ }
       try {
         return value.getLatitude() + ',' + value.getLongitude();
       } catch (e) { /* fall through to toString */ }
@@ -285,6 +289,7 @@ const Consentry = (function () {
     let stack = state.siteStacks.get(key);
     if (stack === undefined) {
       stack = javaStack();
+      stack.joined = stack.join('\u0001');  // the batch key's part, made once per site
       state.stats.stacks_printed++;
       if (state.siteStacks.size < MAX_SITE_STACKS) state.siteStacks.set(key, stack);
     }
@@ -332,7 +337,7 @@ const Consentry = (function () {
     const now = Date.now();
     state.stats.calls++;
     const thrown = exception === undefined ? null : exception;
-    const key = api + '\u0000' + stack.join('\u0001') + '\u0000' + ret + '\u0000' + thrown + (distinct === undefined || distinct === null ? '' : '\u0000' + distinct);
+    const key = api + '\u0000' + (stack.joined !== undefined ? stack.joined : stack.join('\u0001')) + '\u0000' + ret + '\u0000' + thrown + (distinct === undefined || distinct === null ? '' : '\u0000' + distinct);
     const batch = state.batches.get(key);
     if (batch !== undefined) {
       batch.count++;

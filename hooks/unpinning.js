@@ -328,15 +328,14 @@
         hookNativeExport(module, target);
       }
     }
-    Process.enumerateModules().forEach(visit);
+    const modules = Process.enumerateModules();
+    modules.forEach(visit);
     // Libraries loaded later (cronet, Flutter's engine) are hooked as they load.
-    if (Process.attachModuleObserver !== undefined) {
-      Process.attachModuleObserver({ onAdded: visit });
-    } else {
-      for (const target of targets) {
-        if (!Process.enumerateModules().some(function (m) { return matchesModule(target, m.name); })) {
-          Consentry.skipped(Consentry.targetName(target), 'module not loaded');
-        }
+    const watching = Process.attachModuleObserver !== undefined;
+    if (watching) Process.attachModuleObserver({ onAdded: visit });
+    for (const target of targets) {
+      if (!modules.some(function (m) { return matchesModule(target, m.name); })) {
+        Consentry.skipped(Consentry.targetName(target), watching ? 'module not loaded (hooked when it loads)' : 'module not loaded');
       }
     }
   }
