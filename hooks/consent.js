@@ -169,32 +169,49 @@
     });
   }
 
+  function buttonTexts(dialog) {
+    const texts = [];
+    for (const which of [BUTTON_POSITIVE, BUTTON_NEGATIVE]) {
+      const t = textOf(dialogButton(dialog, which));
+      if (t !== null && t !== '') texts.push(t);
+    }
+    return texts;
+  }
+
+  function reportDialog(dialog, target) {
+    if (ui.dialog !== null) ui.dialog.$dispose();
+    ui.dialog = Java.retain(dialog);
+    const texts = [];
+    for (const slot of ['title', 'message']) {
+      if (ui.builderTexts[slot]) texts.push(ui.builderTexts[slot]);
+    }
+    for (const t of buttonTexts(dialog)) if (texts.indexOf(t) === -1) texts.push(t);
+    ui.builderTexts = {};
+    const joined = texts.join('\n');
+    Consentry.emit({ type: 'ui', ts: Date.now(), action: 'dialog_shown', text: texts.length > 0 ? texts[0] : null, view: className(dialog), texts: texts, stack: Consentry.javaStack() });
+    if (containsAny(joined, CONSENT_CONTEXT_WORDS) || texts.some(function (t) { return classify(t) !== null; })) {
+      Consentry.emit({ type: 'consent', ts: Date.now(), action: 'shown', source: 'ui', text: texts.length > 0 ? texts[0] : null });
+    }
+  }
+
   // ---- per-role hook installers ------------------------------------------------
 
   const installers = {
-    // Android creates an AlertDialog's buttons inside show(): read them after it.
+    // Android creates an AlertDialog's buttons inside show() (onCreate on the first show):
+    // a dialog without buttons yet is read after show() returns; one that has them (shown
+    // before) is reported before, so the report precedes any click on it.
     dialog_show: function (overload, target) {
       overload.implementation = function () {
-        const ret = overload.apply(this, arguments);
         const dialog = this;
+        let runtimeDialog = null;
+        let before = false;
         Consentry.guarded(target, function () {
-          if (ui.dialog !== null) ui.dialog.$dispose();
-          ui.dialog = Java.retain(Consentry.asRuntimeClass(dialog));
-          const texts = [];
-          for (const slot of ['title', 'message']) {
-            if (ui.builderTexts[slot]) texts.push(ui.builderTexts[slot]);
-          }
-          for (const which of [BUTTON_POSITIVE, BUTTON_NEGATIVE]) {
-            const t = textOf(dialogButton(ui.dialog, which));
-            if (t !== null && t !== '' && texts.indexOf(t) === -1) texts.push(t);
-          }
-          ui.builderTexts = {};
-          const joined = texts.join('\n');
-          Consentry.emit({ type: 'ui', ts: Date.now(), action: 'dialog_shown', text: texts.length > 0 ? texts[0] : null, view: className(dialog), texts: texts, stack: Consentry.javaStack() });
-          if (containsAny(joined, CONSENT_CONTEXT_WORDS) || texts.some(function (t) { return classify(t) !== null; })) {
-            Consentry.emit({ type: 'consent', ts: Date.now(), action: 'shown', source: 'ui', text: texts.length > 0 ? texts[0] : null });
-          }
+          runtimeDialog = Consentry.asRuntimeClass(dialog);
+          before = buttonTexts(runtimeDialog).length > 0;
+          if (before) reportDialog(runtimeDialog, target);
         })();
+        const ret = overload.apply(this, arguments);
+        if (!before) Consentry.guarded(target, function () { reportDialog(runtimeDialog || Consentry.asRuntimeClass(dialog), target); })();
         return ret;
       };
     },
