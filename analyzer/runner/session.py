@@ -265,7 +265,8 @@ class SessionRunner:
         self.progress.note(f"proxy listening on {self.proxy.host}:{self.proxy.port}")
         self.backend.route_traffic(self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
         self.writer = BatchWriter(self.store, self.session_id, interval=0.25)
-        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms))
+        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
+                                                            extra={"child_gating": True}))
         self._update_runner_meta(pid=self.app.pid, proxy=f"{self.proxy.host}:{self.proxy.port}",
                                  proxy_pid=self.proxy.process.pid)
         self._measure_clock()
@@ -275,7 +276,7 @@ class SessionRunner:
             device_now_ms=self._device_now_ms, note=self._driver_note,
             withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=self.config.withdraw_via != "sdk",
         )
-        if self.app.watch_processes(lambda process: self._hook_other_process(process, canary)):
+        if self._watch_other_processes(target.package, canary):
             self.progress.note("the app's other processes are held at their start and hooked")
         self.app.release()
         self.progress.note("app released from its start gate")
@@ -313,6 +314,30 @@ class SessionRunner:
         except (OSError, UnicodeDecodeError):
             self.problems.append(f"the proxy CA {path} is not readable: unpinning falls back to the device's trust store")
             return None
+
+    def _watch_other_processes(self, package: str, canary: dict[str, str] | None) -> bool:
+        """Child gating through the device: RunningApp.watch_processes, or the lab device's
+        on_child/resume_child (docs/labdevice.md: each android:process is a JVM held at its
+        start gate until resumed)."""
+        def hook(process: AppProcess) -> None:
+            self._hook_other_process(process, canary)
+
+        if self.app.watch_processes(hook):
+            return True
+        on_child, resume_child = getattr(self.app, "on_child", None), getattr(self.app, "resume_child", None)
+        if not (callable(on_child) and callable(resume_child)):
+            return False
+        device = self.app.frida_device
+
+        def on_lab_child(child: Any) -> None:
+            name = child.name[len(package):] if child.name.startswith(package + ":") else child.name
+            process = AppProcess(pid=child.pid, name=name, frida_device=device,
+                                 resume=lambda pid=child.pid: resume_child(pid))
+            # on the app's stdout reader thread: attaching blocks, so not here
+            threading.Thread(target=hook, args=(process,), name=f"consentry-hook-{child.pid}", daemon=True).start()
+
+        on_child(on_lab_child)
+        return True
 
     def _hook_other_process(self, process: AppProcess, canary: dict[str, str] | None) -> None:
         """Loads the agent into another app process held at its start, then resumes it.

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, RunningApp
 from analyzer.hooks import HookSessionError, HooksReady
 from analyzer.models.events import ApiCallEvent
@@ -98,6 +100,23 @@ class ArtLikeHooks:
         self.detached = True
 
 
+class LabStyleApp(ArtLikeApp):
+    """The lab device's child API instead (docs/labdevice.md): on_child(callback) reports
+    "LAB:SPAWN <pid> <full process name>", resume_child(pid) opens the child's gate."""
+
+    def watch_processes(self, on_process) -> bool:
+        return False
+
+    def on_child(self, callback) -> None:
+        from types import SimpleNamespace
+
+        self.on_process = lambda process: callback(SimpleNamespace(pid=process.pid, name="com.example.app" + process.name))
+
+    def resume_child(self, pid: int) -> None:
+        assert pid == 31338
+        self._resume_push()
+
+
 class FakeDevice(DeviceBackend):
     kind = "usb"
 
@@ -121,9 +140,10 @@ class FakeDevice(DeviceBackend):
         pass
 
 
-def test_resume_comes_before_ready_and_other_processes_are_hooked_before_they_run(sqlite_url, tmp_path):
+@pytest.mark.parametrize("app_class", [ArtLikeApp, LabStyleApp])
+def test_resume_comes_before_ready_and_other_processes_are_hooked_before_they_run(sqlite_url, tmp_path, app_class):
     log: list[str] = []
-    app = ArtLikeApp(log)
+    app = app_class(log)
     store = open_store(sqlite_url)
 
     def hooks_factory(target, config, on_event, on_protocol, on_detached):
