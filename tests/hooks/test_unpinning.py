@@ -3,6 +3,7 @@
 an obfuscated OkHttp pinner) is given a chain issued by the proxy's CA and one issued by a
 second CA nobody trusts. With the hooks, the proxy's chain passes every check, returning
 what the caller expects (a List where one is required); the other chain is still rejected.
+The network security config's declared pin set reads empty.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def run_checks(pinning_app, hooked: bool) -> dict[str, str]:
 
 def test_without_hooks_every_check_rejects_both_chains(pinning_app):
     results = run_checks(pinning_app, hooked=False)
+    assert results.pop("declared_pins") == "1"
     assert len(results) == 8 and all(v.startswith("rejected") for v in results.values()), results
 
 
@@ -100,3 +102,4 @@ def test_hooks_let_the_proxy_chain_through_and_still_reject_another_ca(pinning_a
     assert results["platform_list_other"] == "rejected java.security.cert.CertificateException"
     assert results["platform_void_other"] == "rejected java.security.cert.CertificateException"
     assert results["obfuscated_pinner_other"] == "rejected javax.net.ssl.SSLPeerUnverifiedException"
+    assert results["declared_pins"] == "0"  # the network security config's pin set, cleared
