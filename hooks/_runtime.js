@@ -16,7 +16,7 @@
  * `CONSENTRY_TARGETS` (hooks/targets.json, filtered to the selected categories).
  */
 const Consentry = (function () {
-  const DEFAULTS = { canary: null, batch_ms: 250, stack_depth: 12, categories: null, exit_handshake: false };
+  const DEFAULTS = { canary: null, batch_ms: 250, stack_depth: 12, categories: null, exit_handshake: false, process: null, proxy_ca_pem: null };
   const MAX_PENDING = 5000;
   const MAX_STRING = 2048;
   const SELF_INIT_MS = 1000;
@@ -54,7 +54,10 @@ const Consentry = (function () {
     classLoaderClass: undefined,
     flushTimer: null,
     busyThreads: new Map(),
-    stats: { events: 0, calls: 0, flushes: 0 },
+    callDepth: new Map(),
+    siteProbe: undefined,
+    siteStacks: new Map(),
+    stats: { events: 0, calls: 0, flushes: 0, stacks_printed: 0 },
     stackClasses: null,
     objectClass: null,
     classClass: null,
@@ -66,6 +69,7 @@ const Consentry = (function () {
 
   function deliver(event) {
     state.stats.events++;
+    if (state.config.process !== null && state.config.process !== undefined) event.process = state.config.process;
     send(event);
     if (state.selfInitialized && ECHO_EVENTS_WITHOUT_HOST) console.log(JSON.stringify(event));
   }
@@ -153,6 +157,10 @@ const Consentry = (function () {
       return clip('[' + parts.join(',') + ']');
     }
     if (value.getLatitude !== undefined && value.getLongitude !== undefined) {
+      // Android's fields, read directly: the getters are hooked themselves (a hook per call).
+      try {
+        if (value.mLatitude !== undefined && value.mLongitude !== undefined) return value.mLatitude.value + ',' + value.mLongitude.value;
+      } catch (e) { /* use the getters */ }
       try {
         return value.getLatitude() + ',' + value.getLongitude();
       } catch (e) { /* fall through to toString */ }
@@ -229,6 +237,88 @@ const Consentry = (function () {
     });
   }
 
+  /*
+   * The stack of a recorded call, printed once per call site. A poller calls the same API
+   * from the same frames thousands of times, and printing a stack is most of a hook's
+   * cost; on HotSpot, JVMTI GetStackTrace names the frames (method ids and bytecode
+   * positions, no objects made), which keys a cache of printed stacks. The key covers
+   * more frames than are recorded, so a cached stack is exactly the one printing would
+   * give. Without JVMTI (ART) every call prints its stack.
+   */
+  const JVMTI_GET_STACK_TRACE = 104; // function number in the JVMTI spec's table
+  const JVMTI_FRAME_INFO_SIZE = 16; // jmethodID + jlocation
+  const MAX_SITE_STACKS = 4096;
+
+  function siteProbe() {
+    const frames = state.config.stack_depth + 2;
+    if (state.siteProbe !== undefined && (state.siteProbe === null || state.siteProbe.frames === frames)) return state.siteProbe;
+    state.siteProbe = null;
+    state.siteStacks.clear();
+    try {
+      const jvmti = Java.api.jvmti;
+      if (jvmti === undefined || jvmti === null) return null;
+      const address = jvmti.vtable.add((JVMTI_GET_STACK_TRACE - 1) * Process.pointerSize).readPointer();
+      // exclusive: the shared buffer must not be reused by another thread mid-call.
+      const getStackTrace = new NativeFunction(address, 'int32', ['pointer', 'pointer', 'int32', 'int32', 'pointer', 'pointer'],
+        { exceptions: 'propagate', scheduling: 'exclusive' });
+      state.siteProbe = { getStackTrace: getStackTrace, env: jvmti.handle, frames: frames,
+        buffer: Memory.alloc(frames * JVMTI_FRAME_INFO_SIZE), count: Memory.alloc(4) };
+    } catch (e) {
+      log('debug', 'no JVMTI stack probe, stacks printed per call: ' + e.message);
+    }
+    return state.siteProbe;
+  }
+
+  function callSiteKey() {
+    const probe = siteProbe();
+    if (probe === null) return null;
+    if (probe.getStackTrace(probe.env, NULL, 0, probe.frames, probe.buffer, probe.count) !== 0) return null;
+    const words = new Uint32Array(probe.buffer.readByteArray(probe.count.readS32() * JVMTI_FRAME_INFO_SIZE));
+    return words.join(',');
+  }
+
+  /** The Java stack of the call being recorded (innermost first), printed once per call site. */
+  function callStack() {
+    let key = null;
+    try {
+      key = callSiteKey();
+    } catch (e) {
+      state.siteProbe = null;
+    }
+    if (key === null) return javaStack();
+    let stack = state.siteStacks.get(key);
+    if (stack === undefined) {
+      stack = javaStack();
+      stack.joined = stack.join('\u0001');  // the batch key's part, made once per site
+      state.stats.stacks_printed++;
+      if (state.siteStacks.size < MAX_SITE_STACKS) state.siteStacks.set(key, stack);
+    }
+    return stack;
+  }
+
+  // ---- one app call, one record --------------------------------------------------
+
+  /*
+   * On Android the no-argument forms delegate (getImei() -> getImei(int); ContentResolver
+   * .query 5-arg -> 6-arg -> Bundle form): every overload is hooked, so only the outermost
+   * call of an API on a thread is the app's; the inner ones are the framework's echoes. A
+   * different API called inside (an SDK's getOAID inside the listener MdidSdkHelper.InitSdk
+   * calls) is a call of its own.
+   */
+  function enterCall(api) {
+    const key = Process.getCurrentThreadId() + '\u0000' + api;
+    const depth = state.callDepth.get(key) || 0;
+    state.callDepth.set(key, depth + 1);
+    return depth === 0;
+  }
+
+  function leaveCall(api) {
+    const key = Process.getCurrentThreadId() + '\u0000' + api;
+    const depth = state.callDepth.get(key) || 1;
+    if (depth <= 1) state.callDepth.delete(key);
+    else state.callDepth.set(key, depth - 1);
+  }
+
   /** "java.base/java.lang.Foo.bar(Foo.java:1)" -> "java.lang.Foo.bar(Foo.java:1)". */
   function stripModule(frame) {
     const paren = frame.indexOf('(');
@@ -239,18 +329,22 @@ const Consentry = (function () {
 
   // ---- batching of API calls -------------------------------------------------------
 
-  /** Counts one sensitive API call; one event per (api, stack, ret) goes out per flush. */
-  function recordCall(api, kind, ret, args, stack) {
+  /**
+   * Counts one sensitive API call; one event per (api, stack, ret, exception) goes out per
+   * flush. exception: the Java exception the call threw (the attempt still counts), or null.
+   */
+  function recordCall(api, kind, ret, args, stack, exception, distinct) {
     const now = Date.now();
     state.stats.calls++;
-    const key = api + '\u0000' + stack.join('\u0001') + '\u0000' + ret;
+    const thrown = exception === undefined ? null : exception;
+    const key = api + '\u0000' + (stack.joined !== undefined ? stack.joined : stack.join('\u0001')) + '\u0000' + ret + '\u0000' + thrown + (distinct === undefined || distinct === null ? '' : '\u0000' + distinct);
     const batch = state.batches.get(key);
     if (batch !== undefined) {
       batch.count++;
       batch.ts = now;
       return;
     }
-    state.batches.set(key, { api: api, kind: kind, ret: ret, args: args, stack: stack, count: 1, first_ts: now, ts: now });
+    state.batches.set(key, { api: api, kind: kind, ret: ret, args: args, stack: stack, exception: thrown, count: 1, first_ts: now, ts: now });
   }
 
   function flush() {
@@ -261,6 +355,7 @@ const Consentry = (function () {
     for (const b of batches) {
       const event = { type: 'api_call', ts: b.ts, first_ts: b.first_ts, api: b.api, ret: b.ret, args: b.args, stack: b.stack, count: b.count };
       if (b.kind !== null && b.kind !== undefined) event.kind = b.kind;
+      if (b.exception !== null) event.exception = b.exception;
       deliver(event);
     }
     state.stats.flushes++;
@@ -530,9 +625,12 @@ const Consentry = (function () {
     },
     // Explicit loadClass(name) of a waiting class in an existing loader; one Map lookup per
     // call otherwise. Not on HotSpot: replacing loadClass there hangs the VM's class resolution.
+    // Both overloads are hooked (loadClass(String) and loadClass(String, boolean)): every
+    // argument is passed through, whatever the arity.
     load_class: function (overload, target) {
-      overload.implementation = function (name) {
-        const klass = overload.call(this, name);
+      overload.implementation = function () {
+        const name = arguments[0];
+        const klass = overload.apply(this, arguments);
         if (klass !== null && state.waitingClasses.has(name) && !isBusy()) {
           try {
             retryWaiting(quietly(function () { return klass.getClassLoader(); }), targetName(target));
@@ -798,6 +896,7 @@ const Consentry = (function () {
     merged.batch_ms = Math.max(10, Math.min(60000, Number(merged.batch_ms) || DEFAULTS.batch_ms));
     merged.stack_depth = Math.max(1, Math.min(256, Number(merged.stack_depth) || DEFAULTS.stack_depth));
     state.config = merged;
+    state.siteProbe = undefined;
   }
 
   function init(config) {
@@ -836,6 +935,8 @@ const Consentry = (function () {
       events: state.stats.events,
       calls: state.stats.calls,
       flushes: state.stats.flushes,
+      stacks_printed: state.stats.stacks_printed,
+      call_site_cache: state.siteProbe !== undefined && state.siteProbe !== null,
       config: state.config,
     };
   }
@@ -868,7 +969,7 @@ const Consentry = (function () {
     emit: emit, protocol: protocol, log: log, skipped: skipped, hookError: hookError,
     isBusy: isBusy, quietly: quietly, guarded: guarded,
     stringify: stringify, macFromBytes: macFromBytes, bytesToBase64: bytesToBase64, utf8Base64: utf8Base64,
-    javaStack: javaStack, recordCall: recordCall, flush: flush, identifier: identifier, canaryValue: canaryValue,
+    javaStack: javaStack, callStack: callStack, enterCall: enterCall, leaveCall: leaveCall, recordCall: recordCall, flush: flush, identifier: identifier, canaryValue: canaryValue,
     asRuntimeClass: asRuntimeClass, classNameOf: classNameOf, hookJavaTarget: hookJavaTarget, hookObjectMethod: hookObjectMethod, useClass: useClass, targetName: targetName,
     register: register, start: start, rpcExports: rpcExports, config: function () { return state.config; },
   };

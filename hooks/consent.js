@@ -83,7 +83,8 @@
     }
   }
 
-  function reportClick(view) {
+  function reportClick(clicked) {
+    const view = Consentry.asRuntimeClass(clicked);  // the hook sees a View: getText is a subclass'
     const text = textOf(view);
     const ts = Date.now();
     Consentry.emit({ type: 'ui', ts: ts, action: 'click', text: text, view: className(view) });
@@ -92,10 +93,38 @@
   }
 
   /*
-   * A click driven through RPC: reported here, because a call made from the agent may or
-   * may not pass through the performClick hook on a runtime; if it does, the hook skips it.
+   * A click the way a finger makes it: on the app's main thread. Click listeners touch
+   * views and Handlers, which throw CalledFromWrongThreadException on any other thread.
+   * ART: the bridge's scheduleOnMainThread (the main looper wakes up and runs it). HotSpot
+   * (the lab): the click is posted to the main looper's Handler as a Runnable made by
+   * java.beans.EventHandler (the bridge cannot define classes there). The click hook on
+   * performClick reports it when it runs. Without a main looper the click runs here.
    */
-  function clickAsUser(view) {
+  const MAIN_THREAD_WAIT_MS = 5000;
+
+  function clickOnMainThread(view, done) {
+    if (!isHotSpot() && Java.scheduleOnMainThread !== undefined) {
+      const timer = setTimeout(function () { done(false, 'the main thread did not run the click within 5 s'); }, MAIN_THREAD_WAIT_MS);
+      Java.scheduleOnMainThread(function () {
+        clearTimeout(timer);
+        performClickFromAgent(view);
+        done(true, null);
+      });
+      return;
+    }
+    const posted = Consentry.quietly(function () { return postClick(view); });
+    if (!posted) {
+      Consentry.log('warning', 'no main looper in this process: the click runs on the agent thread');
+      performClickFromAgent(view);
+    }
+    done(true, null);
+  }
+
+  /*
+   * A call made from the agent may or may not pass through the performClick hook (on
+   * HotSpot it does not): reported here, and the hook skips it on this thread if it does.
+   */
+  function performClickFromAgent(view) {
     Consentry.quietly(function () { reportClick(view); });
     const tid = Process.getCurrentThreadId();
     ui.reportedClicks.add(tid);
@@ -106,31 +135,84 @@
     }
   }
 
+  function postClick(view) {
+    try {
+      const looper = Java.use('android.os.Looper').getMainLooper();
+      if (looper === null) return false;
+      const handler = Java.use('android.os.Handler').$new(looper);
+      const runnable = Java.use('java.lang.Runnable');
+      const click = Java.use('java.beans.EventHandler').create(runnable.class, view, 'performClick');
+      handler.post(Java.cast(click, runnable));
+      return true;
+    } catch (e) {
+      Consentry.log('debug', 'cannot post to the main looper: ' + e.message);
+      return false;
+    }
+  }
+
+  function isHotSpot() {
+    try {
+      return Java.api !== undefined && Java.api.flavor === 'jvm';
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /** The RPC's answer once the click ran (ART) or was queued on the main looper (HotSpot). */
+  function clickAsUser(view, result) {
+    return new Promise(function (resolve) {
+      Java.performNow(function () {
+        clickOnMainThread(view, function (clicked, reason) {
+          resolve(clicked ? result : { clicked: false, reason: reason });
+        });
+      });
+    });
+  }
+
+  function buttonTexts(dialog) {
+    const texts = [];
+    for (const which of [BUTTON_POSITIVE, BUTTON_NEGATIVE]) {
+      const t = textOf(dialogButton(dialog, which));
+      if (t !== null && t !== '') texts.push(t);
+    }
+    return texts;
+  }
+
+  function reportDialog(dialog, target) {
+    if (ui.dialog !== null) ui.dialog.$dispose();
+    ui.dialog = Java.retain(dialog);
+    const texts = [];
+    for (const slot of ['title', 'message']) {
+      if (ui.builderTexts[slot]) texts.push(ui.builderTexts[slot]);
+    }
+    for (const t of buttonTexts(dialog)) if (texts.indexOf(t) === -1) texts.push(t);
+    ui.builderTexts = {};
+    const joined = texts.join('\n');
+    Consentry.emit({ type: 'ui', ts: Date.now(), action: 'dialog_shown', text: texts.length > 0 ? texts[0] : null, view: className(dialog), texts: texts, stack: Consentry.javaStack() });
+    if (containsAny(joined, CONSENT_CONTEXT_WORDS) || texts.some(function (t) { return classify(t) !== null; })) {
+      Consentry.emit({ type: 'consent', ts: Date.now(), action: 'shown', source: 'ui', text: texts.length > 0 ? texts[0] : null });
+    }
+  }
+
   // ---- per-role hook installers ------------------------------------------------
 
   const installers = {
+    // Android creates an AlertDialog's buttons inside show() (onCreate on the first show):
+    // a dialog without buttons yet is read after show() returns; one that has them (shown
+    // before) is reported before, so the report precedes any click on it.
     dialog_show: function (overload, target) {
       overload.implementation = function () {
         const dialog = this;
+        let runtimeDialog = null;
+        let before = false;
         Consentry.guarded(target, function () {
-          if (ui.dialog !== null) ui.dialog.$dispose();
-          ui.dialog = Java.retain(Consentry.asRuntimeClass(dialog));
-          const texts = [];
-          for (const slot of ['title', 'message']) {
-            if (ui.builderTexts[slot]) texts.push(ui.builderTexts[slot]);
-          }
-          for (const which of [BUTTON_POSITIVE, BUTTON_NEGATIVE]) {
-            const t = textOf(dialogButton(ui.dialog, which));
-            if (t !== null && t !== '' && texts.indexOf(t) === -1) texts.push(t);
-          }
-          ui.builderTexts = {};
-          const joined = texts.join('\n');
-          Consentry.emit({ type: 'ui', ts: Date.now(), action: 'dialog_shown', text: texts.length > 0 ? texts[0] : null, view: className(dialog), texts: texts, stack: Consentry.javaStack() });
-          if (containsAny(joined, CONSENT_CONTEXT_WORDS) || texts.some(function (t) { return classify(t) !== null; })) {
-            Consentry.emit({ type: 'consent', ts: Date.now(), action: 'shown', source: 'ui', text: texts.length > 0 ? texts[0] : null });
-          }
+          runtimeDialog = Consentry.asRuntimeClass(dialog);
+          before = buttonTexts(runtimeDialog).length > 0;
+          if (before) reportDialog(runtimeDialog, target);
         })();
-        return overload.apply(this, arguments);
+        const ret = overload.apply(this, arguments);
+        if (!before) Consentry.guarded(target, function () { reportDialog(runtimeDialog || Consentry.asRuntimeClass(dialog), target); })();
+        return ret;
       };
     },
 
@@ -223,15 +305,14 @@
     const code = which === 'positive' ? BUTTON_POSITIVE : which === 'negative' ? BUTTON_NEGATIVE : null;
     if (code === null) throw new Error('which must be "positive" or "negative"');
     if (ui.dialog === null) return { clicked: false, reason: 'no dialog shown yet' };
-    let result = { clicked: false, reason: 'dialog has no such button' };
+    let button = null;
+    let text = null;
     Java.performNow(function () {
-      const button = dialogButton(ui.dialog, code);
-      if (button === null) return;
-      const text = textOf(button);
-      clickAsUser(button);
-      result = { clicked: true, text: text };
+      button = dialogButton(ui.dialog, code);
+      text = textOf(button);
     });
-    return result;
+    if (button === null) return { clicked: false, reason: 'dialog has no such button' };
+    return clickAsUser(button, { clicked: true, text: text });
   }
 
   function findViewByText(text) {
@@ -252,14 +333,14 @@
   }
 
   function clickViewByText(text) {
-    let result = { clicked: false, reason: 'no view with text ' + JSON.stringify(text) };
+    let view = null;
+    let viewClass = null;
     Java.performNow(function () {
-      const view = findViewByText(String(text));
-      if (view === null) return;
-      clickAsUser(view);
-      result = { clicked: true, text: String(text), view: className(view) };
+      view = findViewByText(String(text));
+      if (view !== null) viewClass = className(view);
     });
-    return result;
+    if (view === null) return { clicked: false, reason: 'no view with text ' + JSON.stringify(text) };
+    return clickAsUser(view, { clicked: true, text: String(text), view: viewClass });
   }
 
   Consentry.rpcExports.clickDialogButton = clickDialogButton;

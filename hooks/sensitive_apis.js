@@ -40,8 +40,15 @@
     return ret;
   }
 
+  /** WifiInfo.getIpAddress(): IPv4 as an int, lowest byte first (Android's byte order). */
+  function ipv4FromInt(value) {
+    if (typeof value !== 'number' || value === 0) return null;
+    return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff].join('.');
+  }
+
   function describeReturn(target, kind, ret) {
     if (target.ret === 'mac_bytes') return Consentry.macFromBytes(ret);
+    if (target.ret === 'ipv4_int') return ipv4FromInt(ret);
     if (target.ret === 'location' && ret !== null) {
       const canary = Consentry.canaryValue('location');
       if (canary !== undefined) return String(canary);
@@ -55,24 +62,55 @@
     return out;
   }
 
+  /** "java.lang.SecurityException: msg" of a Java exception the call threw. */
+  function describeException(error) {
+    return String(error && error.message !== undefined ? error.message : error);
+  }
+
+  /*
+   * The original runs first; only the outermost call of this API on this thread is
+   * recorded (the app's call, not the overload chain it goes through). A call that throws (a
+   * SecurityException for identifiers on Android 10+) is recorded with its exception
+   * and the exception reaches the app unchanged: the attempt is what regulators count.
+   */
   function install(overload, target) {
     const api = target.class + '.' + target.method;
     overload.implementation = function () {
       const args = arguments;
-      let ret = overload.apply(this, args);
-      if (Consentry.isBusy()) return ret;
+      if (Consentry.isBusy()) return overload.apply(this, args);
+      const outermost = Consentry.enterCall(api);
+      let ret;
+      let thrown = null;
+      try {
+        ret = overload.apply(this, args);
+      } catch (e) {
+        thrown = e;
+      } finally {
+        Consentry.leaveCall(api);
+      }
+      if (!outermost) {
+        if (thrown !== null) throw thrown;
+        return ret;
+      }
       const kind = kindOf(target, args);
-      if (target.arg_kind !== undefined && kind === null) return ret;
-      ret = substitute(target, kind, ret);
-      const self = this;
+      if (target.arg_kind !== undefined && kind === null) {
+        if (thrown !== null) throw thrown;
+        return ret;
+      }
+      if (thrown === null) ret = substitute(target, kind, ret);
       Consentry.guarded(target, function () {
-        const shown = describeReturn(target, kind, ret);
-        Consentry.recordCall(api, kind, shown, describeArgs(args), Consentry.javaStack());
+        const shown = thrown === null ? describeReturn(target, kind, ret) : null;
+        const exception = thrown === null ? null : describeException(thrown);
+        // A probing loop (getPackageInfo over a list of packages) from one call site keeps
+        // one event per package probed: the argument is part of what is counted.
+        const distinct = target.distinct_arg !== undefined && args.length > target.distinct_arg ? Consentry.stringify(args[target.distinct_arg]) : null;
+        Consentry.recordCall(api, kind, shown, describeArgs(args), Consentry.callStack(), exception, distinct);
         if (target.identifier && shown !== null) {
           const source = Consentry.canaryValue(kind) !== undefined ? 'canary' : 'hook';
           Consentry.identifier(kind, shown, source);
         }
       })();
+      if (thrown !== null) throw thrown;
       return ret;
     };
   }

@@ -45,14 +45,14 @@ def _root(
     state.verbose = verbose
 
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"analyzer.cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"analyzer.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+def register_commands(typer_app: typer.Typer, names: tuple[str, ...] = COMMAND_MODULES) -> None:
+    """Adds every command module's commands. A module that cannot be imported is an
+    installation error: it is raised, never skipped, so no command quietly goes missing."""
+    for name in names:
+        importlib.import_module(f"analyzer.cli.{name}").register(typer_app)
+
+
+register_commands(app)
 
 
 def main(argv: list[str] | None = None) -> None:

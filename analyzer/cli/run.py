@@ -31,6 +31,7 @@ def run_command(
     dialog_timeout: float = typer.Option(8.0, "--dialog-timeout", help="Lab: seconds the app waits for a consent click."),
     confdir: Optional[str] = typer.Option(None, "--confdir", help="mitmproxy confdir (its CA); default ~/.mitmproxy."),
     withdraw_via: str = typer.Option("ui", "--withdraw-via", help="withdraw-after: ui (the app's 撤回同意 button, SDK consent APIs if none) | sdk (SDK consent APIs only)."),
+    inject_ca: bool = typer.Option(False, "--inject-ca", help="USB: add the proxy CA to the app's CA store for this run (a tmpfs in its mount namespace)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
 ) -> None:
     from analyzer.runner.consent import parse_consent_plan
@@ -58,7 +59,7 @@ def run_command(
     config = RunConfig(
         device=device, app=app_name, consent=plan, duration_s=duration, canary=canary, session_name=session,
         analyze=not no_analyze, replay_server=replay_server, replay_unmatched=replay_unmatched,
-        dialog_timeout_ms=int(dialog_timeout * 1000), confdir=confdir, withdraw_via=withdraw_via,
+        dialog_timeout_ms=int(dialog_timeout * 1000), confdir=confdir, withdraw_via=withdraw_via, inject_ca=inject_ca,
     )
     try:
         result = run_session(store, config, progress=Progress(quiet=quiet))

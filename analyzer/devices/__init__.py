@@ -25,10 +25,11 @@ def open_backend(spec: str, **options) -> DeviceBackend:
     if kind == "lab":
         from analyzer.devices.lab import LabBackend
 
+        options.pop("inject_ca", None)  # the lab trusts the proxy CA through its trust store
         return LabBackend(**options)
     from analyzer.devices.usb import UsbBackend
 
-    return UsbBackend(serial)
+    return UsbBackend(serial, inject_ca=bool(options.get("inject_ca", False)))
 
 
 __all__ = [

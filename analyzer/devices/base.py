@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 class DeviceError(Exception):
@@ -63,6 +63,17 @@ class PermissionPolicy:
         return cls("list", names)
 
 
+@dataclass
+class AppProcess:
+    """Another process of the app (``android:process=":push"``), held at its start until
+    ``resume()``, so its hooks are in before its code runs."""
+
+    pid: int
+    name: str  # ":push" for a private process, the full name otherwise
+    frida_device: Any
+    resume: Callable[[], None]
+
+
 class RunningApp(abc.ABC):
     """One spawned, gated app process with a Frida session attached to it."""
 
@@ -89,6 +100,12 @@ class RunningApp(abc.ABC):
     @abc.abstractmethod
     def stop(self, timeout: float = 5.0) -> int | None:
         """End the app (politely, then firmly); returns its exit code if known."""
+
+    def watch_processes(self, on_process: Callable[[AppProcess], None]) -> bool:
+        """Hand every other process the app starts to ``on_process`` (held at its start; the
+        callee resumes it). False when this device cannot gate them (only the main process
+        is hooked then)."""
+        return False
 
 
 class DeviceBackend(abc.ABC):

@@ -15,14 +15,15 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
+from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
 
-# Where Android keeps trusted CA certificates (system store, APEX store since 14, user store).
-CA_DIRS = (
-    "/system/etc/security/cacerts",
-    "/apex/com.android.conscrypt/cacerts",
-    "/data/misc/user/0/cacerts-added",
-)
+# Where an app's TLS stack reads the system CAs: conscrypt's APEX store from Android 14
+# (API 34; updatable, mounted per process), /system before. Read through /proc/<pid>/root,
+# the app's own mount namespace: adb shell's namespace may show another store.
+SYSTEM_CA_DIR = "/system/etc/security/cacerts"
+APEX_CA_DIR = "/apex/com.android.conscrypt/cacerts"
+APEX_CA_FROM_SDK = 34
+CA_STAGING_DIR = "/data/local/tmp/consentry-cacerts"
 _PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 
 
@@ -57,6 +58,18 @@ def subject_hash_old(cert_pem: bytes) -> str:
     return f"{int.from_bytes(digest[:4], 'little'):08x}"
 
 
+def process_suffix(package: str, identifier: str | None) -> str | None:
+    """The app's name for one of its processes: ":push" for "com.app:push", the full name
+    for another process of the app ("com.app.remote"), None for anything else."""
+    if not identifier:
+        return None
+    if identifier.startswith(package + ":"):
+        return identifier[len(package):]
+    if identifier.startswith(package + "."):
+        return identifier
+    return None
+
+
 class UsbApp(RunningApp):
     def __init__(self, device: Any, pid: int, session: Any, package: str) -> None:
         self.frida_device = device
@@ -65,7 +78,55 @@ class UsbApp(RunningApp):
         self.package = package
         self._exit: int | None = None
         self._gone = threading.Event()
+        self._on_process: Callable[[AppProcess], None] | None = None
+        self._gating = False
         session.on("detached", self._on_detached)
+
+    def watch_processes(self, on_process: Callable[[AppProcess], None]) -> bool:
+        """Spawn gating (zygote starts ":push" as a new app process, not a child) and child
+        gating (processes the app forks itself): each is held, handed over, resumed by the
+        callee; other apps' spawns are resumed at once."""
+        self._on_process = on_process
+        device = self.frida_device
+        try:
+            device.on("spawn-added", self._on_spawn)
+            device.on("child-added", self._on_child)
+            device.enable_spawn_gating()
+            self._gating = True
+            self.frida_session.enable_child_gating()
+        except Exception:  # noqa: BLE001 - an older frida-server: the main process is still hooked
+            self._stop_gating()
+            return False
+        return True
+
+    def _on_spawn(self, spawn: Any) -> None:
+        self._hand_over(spawn.pid, getattr(spawn, "identifier", None))
+
+    def _on_child(self, child: Any) -> None:
+        self._hand_over(child.pid, getattr(child, "identifier", None) or self.package + ":child")
+
+    def _hand_over(self, pid: int, identifier: str | None) -> None:
+        name = process_suffix(self.package, identifier)
+        device = self.frida_device
+        if name is None or self._on_process is None:
+            device.resume(pid)
+            return
+        process = AppProcess(pid=pid, name=name, frida_device=device, resume=lambda: device.resume(pid))
+        # Attaching blocks on the device: not on Frida's signal thread.
+        threading.Thread(target=self._on_process, args=(process,), name=f"consentry-hook-{pid}", daemon=True).start()
+
+    def _stop_gating(self) -> None:
+        if self._gating:
+            self._gating = False
+            try:
+                self.frida_device.disable_spawn_gating()
+            except Exception:  # noqa: BLE001 - the device may be gone
+                pass
+        for signal, handler in (("spawn-added", self._on_spawn), ("child-added", self._on_child)):
+            try:
+                self.frida_device.off(signal, handler)
+            except Exception:  # noqa: BLE001 - never connected
+                pass
 
     def _on_detached(self, reason: str, crash: Any = None) -> None:
         if reason in ("process-terminated", "process-replaced"):
@@ -79,6 +140,7 @@ class UsbApp(RunningApp):
         return self._exit if self._gone.is_set() else None
 
     def stop(self, timeout: float = 5.0) -> int | None:
+        self._stop_gating()
         if not self._gone.is_set():
             try:
                 self.frida_device.kill(self.pid)
@@ -98,7 +160,10 @@ class UsbBackend(DeviceBackend):
         frida_device: Any = None,
         frida_version: str | None = None,
         connect_frida_device: Callable[[str], Any] = connect_frida,
+        inject_ca: bool = False,
     ) -> None:
+        self.inject_ca = inject_ca
+        self._ca_cert_path: Path | None = None
         self.adb = adb if adb is not None else connect_adb(serial)
         self.serial = serial or getattr(self.adb, "serial", None) or ""
         self._frida_device = frida_device
@@ -159,16 +224,63 @@ class UsbBackend(DeviceBackend):
             )
         return server
 
-    def check_ca(self, ca_cert_path: Path) -> str:
-        """The CA's Android file name if the device trusts it; raises DeviceError otherwise."""
+    def sdk_level(self) -> int:
+        try:
+            return int(self.sh("getprop ro.build.version.sdk"))
+        except ValueError:
+            return 0
+
+    def app_ca_dir(self) -> str:
+        """The system CA directory the app's TLS stack reads on this Android version."""
+        return APEX_CA_DIR if self.sdk_level() >= APEX_CA_FROM_SDK else SYSTEM_CA_DIR
+
+    def check_ca(self, ca_cert_path: Path, pid: int) -> str:
+        """The CA's Android file name if the app (pid) trusts it, read in the app's own mount
+        namespace; injects it there first when this backend was asked to; raises DeviceError
+        otherwise."""
         name = subject_hash_old(Path(ca_cert_path).read_bytes()) + ".0"
-        listing = self.su(" ; ".join(f"ls {d}/{name} 2>/dev/null" for d in CA_DIRS))
-        if name not in listing:
-            raise DeviceError(
-                f"the device does not trust the mitmproxy CA ({ca_cert_path}): copy it as {name} into "
-                "/system/etc/security/cacerts (or the conscrypt APEX store on Android 14+) and reboot"
-            )
-        return name
+        ca_dir = self.app_ca_dir()
+        if self._app_sees_ca(pid, ca_dir, name):
+            return name
+        if self.inject_ca:
+            self.inject_ca_into(pid, ca_dir, Path(ca_cert_path), name)
+            if self._app_sees_ca(pid, ca_dir, name):
+                return name
+            raise DeviceError(f"injecting the mitmproxy CA into {ca_dir} of pid {pid} did not take effect")
+        raise DeviceError(
+            f"the app would not trust the mitmproxy CA ({ca_cert_path}): {ca_dir}/{name} is not in its mount namespace; "
+            + ("on Android 14+ the conscrypt APEX store is used, so a CA only in /system or the user store is not enough; "
+               if ca_dir == APEX_CA_DIR else "copy it as " + name + " into " + SYSTEM_CA_DIR + " and reboot, or ")
+            + "run with --inject-ca to add it to the app's namespace for this run"
+        )
+
+    def _app_sees_ca(self, pid: int, ca_dir: str, name: str) -> bool:
+        path = f"/proc/{pid}/root{ca_dir}/{name}"
+        listing = self.su(f"ls {path}")
+        # toybox ls prints the path when it exists, "ls: PATH: No such file or directory" otherwise.
+        return listing.strip() == path
+
+    def inject_ca_into(self, pid: int, ca_dir: str, ca_cert_path: Path, name: str) -> None:
+        """Adds the CA to the app's view of its system CA store for this run, as httptoolkit's
+        scripts do: a tmpfs over the directory in the app's mount namespace only, holding the
+        existing CAs plus this one. Nothing on the device's partitions changes; the mount
+        ends with the process."""
+        staging = CA_STAGING_DIR
+        self._undo.append(("ca staging", lambda: self.su(f"rm -rf {staging}")))
+        out = self.su(f"rm -rf {staging} && mkdir -p {staging} && cp /proc/{pid}/root{ca_dir}/* {staging}/")
+        self._fail_on_shell_error(out, f"cannot copy the app's CA store {ca_dir}")
+        self.adb.sync.push(Path(ca_cert_path).read_bytes(), f"{staging}/{name}")
+        script = (f"mount -t tmpfs tmpfs {ca_dir} && cp {staging}/* {ca_dir}/ && chown root:root {ca_dir}/* "
+                  f"&& chmod 644 {ca_dir}/* && chcon u:object_r:system_file:s0 {ca_dir}/*")
+        out = self.su(f"nsenter --mount=/proc/{pid}/ns/mnt -- /system/bin/sh -c {shlex.quote(script)}")
+        self._fail_on_shell_error(out, f"cannot mount the CA store into pid {pid}'s namespace")
+
+    @staticmethod
+    def _fail_on_shell_error(output: str, what: str) -> None:
+        for line in output.splitlines():
+            if re.search(r"(: not found|inaccessible or not found|Permission denied|No such file or directory|"
+                         r"Read-only file system|Invalid argument|Operation not permitted)$", line.strip()):
+                raise DeviceError(f"{what}: {line.strip()}")
 
     def resolve_app(self, app: str) -> AppTarget:
         if not _PACKAGE_RE.match(app):
@@ -182,8 +294,8 @@ class UsbBackend(DeviceBackend):
     # -- network -----------------------------------------------------------------------
     def route_traffic(self, host: str, port: int, ca_cert_path: Path | None) -> None:
         self.check_frida()
-        if ca_cert_path is not None:
-            self.check_ca(ca_cert_path)
+        # The CA is checked in the spawned app's own mount namespace (spawn()).
+        self._ca_cert_path = ca_cert_path
         previous = self.sh("settings get global http_proxy")
         self._undo.append(("http_proxy", lambda: self._restore_proxy(previous)))
         self.adb.reverse(f"tcp:{port}", f"tcp:{port}")
@@ -206,6 +318,12 @@ class UsbBackend(DeviceBackend):
             pid = device.spawn([target.package])
         except Exception as exc:  # noqa: BLE001
             raise DeviceError(f"could not spawn {target.package}: {exc}") from None
+        if self._ca_cert_path is not None:
+            try:
+                self.check_ca(self._ca_cert_path, pid)
+            except DeviceError:
+                device.kill(pid)
+                raise
         try:
             session = device.attach(pid)
         except Exception as exc:  # noqa: BLE001

@@ -35,6 +35,8 @@ class HookConfig(BaseModel):
     stack_depth: int = Field(12, ge=1, le=256)
     categories: list[str] | None = None
     exit_handshake: bool = Field(True, description="agent waits at Runtime.exit until the host has every message")
+    process: str | None = Field(None, max_length=256, description="the app process hooked (':push'); set on every event it reports")
+    proxy_ca_pem: str | None = Field(None, max_length=65_536, description="the proxy's CA (PEM): unpinning lets chains it issued pass, nothing else")
 
     @field_validator("canary")
     @classmethod

@@ -100,6 +100,9 @@ def profile_properties(profile: dict) -> str:
         entries[f"id.{kind}"] = value
     for field, value in profile["build"].items():
         entries[f"build.{field}"] = value
+    for key, value in profile.get("android", {}).items():
+        if not key.endswith("_note"):
+            entries[f"android.{key}"] = ",".join(value) if isinstance(value, list) else str(value)
     entries["operator.mcc_mnc"] = profile["network_operator"]["mcc_mnc"]
     entries["operator.name"] = profile["network_operator"]["name"]
     entries["installed_apps"] = ",".join(profile["installed_apps"])

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 PII_KINDS: tuple[str, ...] = (
     "imei", "meid", "imsi", "iccid", "serial", "android_id", "oaid", "aaid", "idfa", "idfv",
     "mac", "bssid", "ssid", "phone_number", "email", "location", "cell_id", "contacts",
-    "installed_apps", "clipboard", "device_name", "account",
+    "installed_apps", "clipboard", "device_name", "account", "ip_address",
 )
 
 MAX_EVENT_LINE_BYTES = 4 * 1024 * 1024
@@ -30,6 +30,7 @@ class EventParseError(ValueError):
 class _EventBase(BaseModel):
     model_config = ConfigDict(extra="allow")
     ts: float = Field(description="epoch milliseconds on the clock of the source")
+    process: str | None = Field(None, description="the app process that reported it (':push'); None: the main process")
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
@@ -66,6 +67,7 @@ class ApiCallEvent(_EventBase):
     count: int = Field(1, ge=1)
     first_ts: float | None = Field(None, description="first call of a batched run, epoch ms")
     thread: str | None = None
+    exception: str | None = Field(None, description="the exception the call threw (e.g. SecurityException on Android 10+); the attempt counts")
 
 
 class CryptoEvent(_EventBase):

@@ -44,6 +44,8 @@ def run_session(store, config: RunConfig, *, progress: Progress | None = None, b
         options = dict(backend_options or {})
         if config.device == "lab" and config.replay_server:
             options.setdefault("replay", True)
+        if config.device.startswith("usb") and config.inject_ca:
+            options.setdefault("inject_ca", True)
         try:
             backend = open_backend(config.device, **options)
         except DeviceError as exc:

@@ -6,7 +6,11 @@ Order matters and is the point of this module:
 2. the proxy (capture addon) listens before the app may send anything;
 3. the app is spawned held at its gate; the clock offset is measured and stored
    before the first hook event is written (the store corrects event times with it);
-4. hooks load, report ready, and only then the gate opens;
+4. the agent loads, the gate opens, and only then do the hooks report ready: on ART the
+   Java bridge installs them when the resumed app is bound, before its Application code
+   runs (docs/runner.md), so waiting for "ready" before resuming would never end. The
+   app's other processes (":push") are held at their start, hooked and resumed the same
+   way, their events recorded under this session with the process name;
 5. the session ends on app exit, ``--duration``, a Frida detach, a dead proxy or
    SIGINT/SIGTERM; every path flushes hooks, the writer and the proxy, undoes device
    changes, and sets a status that says why it ended.
@@ -21,9 +25,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
-from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
+from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
 from analyzer.models.events import ConsentEvent, Event
 from analyzer.runner.clock import ClockEstimate, estimate_offset, frida_clock_probe
 from analyzer.runner.consent import ConsentDriver, ConsentPlan
@@ -65,6 +70,7 @@ class RunConfig:
     stack_depth: int = 12
     confdir: str | None = None
     withdraw_via: str = "ui"  # ui: the app's withdraw button, SDK APIs if none; sdk: the SDK APIs only
+    inject_ca: bool = False  # usb: mount the proxy CA into the app's CA store for this run
 
 
 @dataclass
@@ -110,6 +116,7 @@ class SessionRunner:
         self.progress = progress or Progress(quiet=True)
         self._hooks_factory = hooks_factory
         self.hooks: Any = None
+        self.other_hooks: list[Any] = []  # the app's other processes (":push"), one agent each
         self.app: RunningApp | None = None
         self.proxy: Any = None
         self.writer: Any = None
@@ -258,38 +265,93 @@ class SessionRunner:
         self.progress.note(f"proxy listening on {self.proxy.host}:{self.proxy.port}")
         self.backend.route_traffic(self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
         self.writer = BatchWriter(self.store, self.session_id, interval=0.25)
-        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms))
+        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
+                                                            extra={"child_gating": True}))
         self._update_runner_meta(pid=self.app.pid, proxy=f"{self.proxy.host}:{self.proxy.port}",
                                  proxy_pid=self.proxy.process.pid)
         self._measure_clock()
         self.hooks = self._open_hooks(canary)
-        try:
-            ready = self.hooks.wait_ready(HOOKS_READY_TIMEOUT_S)
-        except Exception as exc:  # noqa: BLE001 - HookSessionError or a detach
-            raise RunError(f"hooks not ready: {exc}") from None
-        self.progress.note(f"hooks ready: {getattr(ready, 'targets', '?')} targets")
         self.driver = ConsentDriver(
             self.config.consent, self.hooks, self._record_runner_event,
             device_now_ms=self._device_now_ms, note=self._driver_note,
             withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=self.config.withdraw_via != "sdk",
         )
+        if self._watch_other_processes(target.package, canary):
+            self.progress.note("the app's other processes are held at their start and hooked")
         self.app.release()
         self.progress.note("app released from its start gate")
+        try:
+            ready = self.hooks.wait_ready(HOOKS_READY_TIMEOUT_S)
+        except Exception as exc:  # noqa: BLE001 - HookSessionError or a detach
+            raise RunError(f"hooks not ready: {exc}") from None
+        self.progress.note(f"hooks ready: {getattr(ready, 'targets', '?')} targets")
 
-    def _open_hooks(self, canary: dict[str, str] | None):
-        config = {"canary": canary, "batch_ms": self.config.batch_ms, "stack_depth": self.config.stack_depth}
+    def _open_hooks(self, canary: dict[str, str] | None, process: AppProcess | None = None):
+        config = {"canary": canary, "batch_ms": self.config.batch_ms, "stack_depth": self.config.stack_depth,
+                  "proxy_ca_pem": self._proxy_ca_pem()}
+        target = process or self.app
+        on_detached = self._on_detached if process is None else self._on_other_detached
+        if process is not None:
+            config["process"] = process.name
         if self._hooks_factory is not None:
-            hooks = self._hooks_factory(self.app, config, self._on_event, self._on_protocol, self._on_detached)
+            hooks = self._hooks_factory(target, config, self._on_event, self._on_protocol, on_detached)
         else:
             from analyzer.hooks import HookSession
 
-            hooks = HookSession(self.app.pid, device=self.app.frida_device, config=config, on_event=self._on_event,
-                                on_protocol=self._on_protocol, on_detached=self._on_detached)
+            hooks = HookSession(target.pid, device=target.frida_device, config=config, on_event=self._on_event,
+                                on_protocol=self._on_protocol, on_detached=on_detached)
         try:
             hooks.load()
         except Exception as exc:  # noqa: BLE001
             raise RunError(f"could not load the hooks: {exc}") from None
         return hooks
+
+    def _proxy_ca_pem(self) -> str | None:
+        """The proxy's CA certificate for the unpinning hooks (they let only its chains pass)."""
+        path = getattr(self.proxy, "ca_cert_path", None)
+        try:
+            return Path(path).read_text(encoding="ascii") if path else None
+        except (OSError, UnicodeDecodeError):
+            self.problems.append(f"the proxy CA {path} is not readable: unpinning falls back to the device's trust store")
+            return None
+
+    def _watch_other_processes(self, package: str, canary: dict[str, str] | None) -> bool:
+        """Child gating through the device: RunningApp.watch_processes, or the lab device's
+        on_child/resume_child (docs/labdevice.md: each android:process is a JVM held at its
+        start gate until resumed)."""
+        def hook(process: AppProcess) -> None:
+            self._hook_other_process(process, canary)
+
+        if self.app.watch_processes(hook):
+            return True
+        on_child, resume_child = getattr(self.app, "on_child", None), getattr(self.app, "resume_child", None)
+        if not (callable(on_child) and callable(resume_child)):
+            return False
+        device = self.app.frida_device
+
+        def on_lab_child(child: Any) -> None:
+            name = child.name[len(package):] if child.name.startswith(package + ":") else child.name
+            process = AppProcess(pid=child.pid, name=name, frida_device=device,
+                                 resume=lambda pid=child.pid: resume_child(pid))
+            # on the app's stdout reader thread: attaching blocks, so not here
+            threading.Thread(target=hook, args=(process,), name=f"consentry-hook-{child.pid}", daemon=True).start()
+
+        on_child(on_lab_child)
+        return True
+
+    def _hook_other_process(self, process: AppProcess, canary: dict[str, str] | None) -> None:
+        """Loads the agent into another app process held at its start, then resumes it.
+        A process that cannot be hooked still runs (noted), as on an unhooked phone."""
+        try:
+            self.other_hooks.append(self._open_hooks(canary, process))
+            self.progress.note(f"hooks loaded into process {process.name} (pid {process.pid})")
+        except RunError as exc:
+            self.problems.append(f"process {process.name} not hooked: {exc}")
+        finally:
+            process.resume()
+
+    def _on_other_detached(self, reason: str) -> None:
+        """A secondary process ending does not end the session (the main process does)."""
 
     def _measure_clock(self) -> None:
         try:
@@ -437,6 +499,12 @@ class SessionRunner:
         return self.app.exit_code() if self.app else None
 
     def _flush_hooks(self) -> None:
+        for hooks in self.other_hooks:
+            if not getattr(hooks, "detached", False):
+                try:
+                    hooks.flush()
+                except Exception as exc:  # noqa: BLE001 - that process may be exiting right now
+                    log.debug("hooks flush (other process): %s", exc)
         if self.hooks is None or getattr(self.hooks, "detached", False):
             return
         if self.app is not None and self.app.exit_code() is None:
@@ -446,8 +514,10 @@ class SessionRunner:
                 log.debug("hooks flush: %s", exc)
 
     def _stop_app(self) -> None:
+        self._we_detach = True
+        for hooks in self.other_hooks:
+            hooks.unload()
         if self.hooks is not None:
-            self._we_detach = True
             self.hooks.unload()
         if self.app is not None:
             self.app.stop()
@@ -473,11 +543,8 @@ class SessionRunner:
 
     # -- analysis ------------------------------------------------------------------------------------
     def _analyze(self, name: str):
-        try:
-            from analyzer.analysis import analyze_session
-        except ImportError:
-            self.problems.append("analysis not available in this installation")
-            return None
+        from analyzer.analysis import analyze_session
+
         try:
             return analyze_session(self.store, name)
         except Exception as exc:  # noqa: BLE001 - the recording stays; analysis can be re-run

@@ -261,8 +261,6 @@ def test_cli_exports_bundle_and_verify(cli, tmp_path):
 
 @pytest.mark.slow
 def test_bundle_includes_the_report_when_available(sqlite_url, tmp_path):
-    pytest.importorskip("analyzer.report.build")
-    pytest.importorskip("analyzer.report.html")
     from analyzer.store import open_store
 
     store = open_store(sqlite_url)

@@ -18,8 +18,8 @@ import pytest
 from analyzer.hooks import HookSession
 from analyzer.models.events import ApiCallEvent, ConsentEvent, CryptoEvent, IdentifierEvent, LifecycleEvent, UiEvent
 
-lab_launch = pytest.importorskip("analyzer.lab.launch")
-lab_scenarios = pytest.importorskip("analyzer.lab.scenarios")
+from analyzer.lab import launch as lab_launch
+from analyzer.lab import scenarios as lab_scenarios
 
 pytestmark = pytest.mark.slow
 

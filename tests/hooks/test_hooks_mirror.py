@@ -122,7 +122,7 @@ def test_records_apis_consent_crypto_lifecycle_with_exact_counts(run_mirror):
     skipped = {m.target: m.reason for m in session.protocol if isinstance(m, HooksSkipped)}
     assert skipped["android.os.Build.getSerial"] == "class not found"
     assert skipped["android.telephony.TelephonyManager.getMeid"] == "method not found"
-    assert skipped["libssl.so!SSL_CTX_set_custom_verify"] == "module not loaded"
+    assert skipped["libssl.so!SSL_CTX_set_custom_verify"] == "module not loaded (hooked when it loads)"
     assert len(skipped) == len([m for m in session.protocol if isinstance(m, HooksSkipped)])
     assert not [m for m in session.protocol if isinstance(m, UnparsedMessage)]
     assert not [m for m in session.protocol if m.type == "hooks:error"]
@@ -281,3 +281,30 @@ def test_missing_app_classes_wait_for_a_class_loader_platform_ones_are_skipped(r
     assert len(summary) == 1 and set(summary[0].targets) == set(status["pending"]) and summary[0].late_installed == 0
     assert session.pending == summary[0].targets
     assert not session.late_installed
+
+
+def test_boringssl_in_a_library_loaded_later_is_bypassed(tmp_path):
+    """cronet and Flutter bundle their own BoringSSL and are loaded after start-up: the
+    module-load watch hooks their custom-verify export when they appear."""
+    import shutil
+
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed")
+    src = Path(__file__).parent / "fixtures" / "boringssl_stub"
+    library = tmp_path / "libcronet.114.0.5735.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(library), str(src / "libssl.c")], check=True, timeout=60)
+    subprocess.run(["gcc", "-o", str(tmp_path / "late_app"), str(src / "late_app.c"), "-ldl"], check=True, timeout=60)
+
+    app = launch_gated([str(tmp_path / "late_app"), str(library)])
+    session = HookSession(app.proc.pid, categories=["unpinning"])
+    try:
+        session.load()
+        session.wait_ready(20)
+        app.go()
+        assert app.finish() == 0
+    finally:
+        session.unload()
+        app.kill()
+    assert "LAB:VERIFY ctx 0" in app.lines, app.lines
+    logs = [m.message for m in session.protocol if m.type == "log"]
+    assert any("SSL_CTX_set_custom_verify (libcronet.114.0.5735.so)" in m for m in logs), logs

@@ -117,8 +117,7 @@ def test_existing_report_survives_a_failed_write(lab_store, built, tmp_path, cap
     assert not list(tmp_path.glob(".keep.html.*"))
 
 
-def test_real_builder_when_present(lab_store, tmp_path, capsys):
-    pytest.importorskip("analyzer.report.build")
+def test_real_builder(lab_store, tmp_path, capsys):
     target = tmp_path / "real.json"
     code, _, err = run(["--db", lab_store, "report", "leaky-none", "--format", "json", "--output", str(target)], capsys)
     assert code == 0, err

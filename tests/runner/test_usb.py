@@ -142,13 +142,114 @@ def test_close_restores_a_previous_proxy(ca_pem):
     assert adb.settings["http_proxy"] == "10.0.0.2:3128"
 
 
-def test_missing_ca_is_refused_before_touching_settings(ca_pem):
-    adb = FakeAdb(answers(None))
-    dev = backend(adb)
-    with pytest.raises(DeviceError, match="does not trust the mitmproxy CA"):
-        dev.route_traffic("127.0.0.1", 8081, ca_pem)
-    assert not any(c.startswith("settings put") for c in adb.commands)
-    assert adb.reverses == {}
+class AndroidShell(FakeAdb):
+    """adb shell on a rooted phone with per-process mount namespaces, for the commands the CA
+    check runs (toybox ls/cp/rm/mkdir, su -c, nsenter), answering as the device does: toybox
+    error lines, silence on success. ``namespaces[pid]`` maps a directory to its file names;
+    a pid not listed sees the global one."""
+
+    SYSTEM = "/system/etc/security/cacerts"
+    APEX = "/apex/com.android.conscrypt/cacerts"
+
+    def __init__(self, answers: dict[str, str], sdk: int, *, has_nsenter: bool = True):
+        super().__init__({**answers, "getprop ro.build.version.sdk": str(sdk)})
+        self.global_ns = {self.SYSTEM: {"a1b2c3d4.0"}, self.APEX: {"a1b2c3d4.0", "e5f6a7b8.0"}}
+        self.namespaces: dict[int, dict[str, set[str]]] = {}
+        self.files: dict[str, set[str]] = {}  # plain directories under /data/local/tmp
+        self.has_nsenter = has_nsenter
+        self.sync = self
+
+    def ns(self, pid: int) -> dict[str, set[str]]:
+        return self.namespaces.setdefault(pid, {d: set(f) for d, f in self.global_ns.items()})
+
+    def push(self, data: bytes, path: str) -> None:  # adbutils' device.sync.push(src, dst)
+        directory, _, name = path.rpartition("/")
+        self.files.setdefault(directory, set()).add(name)
+
+    def shell(self, cmd: str) -> str:
+        import re
+        import shlex
+
+        if not cmd.startswith("su -c "):
+            return super().shell(cmd)
+        inner = shlex.split(cmd)[2]
+        if not re.match(r"(ls /proc/|rm -rf |nsenter )", inner):
+            return super().shell(cmd)  # frida-server checks: canned answers
+        self.commands.append(cmd)
+        if m := re.fullmatch(r"ls /proc/(\d+)/root(/\S+)/([^/\s]+)", inner):
+            pid, directory, name = int(m[1]), m[2], m[3]
+            path = f"/proc/{pid}/root{directory}/{name}"
+            return path if name in self.ns(pid).get(directory, set()) else f"ls: {path}: No such file or directory"
+        if m := re.fullmatch(r"rm -rf (\S+) && mkdir -p (\S+) && cp /proc/(\d+)/root(/\S+)/\* (\S+)/", inner):
+            self.files[m[2]] = set(self.ns(int(m[3])).get(m[4], set()))
+            return ""
+        if m := re.fullmatch(r"rm -rf (\S+)", inner):
+            self.files.pop(m[1], None)
+            return ""
+        if m := re.fullmatch(r"nsenter --mount=/proc/(\d+)/ns/mnt -- /system/bin/sh -c (.+)", inner):
+            if not self.has_nsenter:
+                return "/system/bin/sh: nsenter: inaccessible or not found"
+            script = shlex.split(m[2])[0]
+            mounted = re.match(r"mount -t tmpfs tmpfs (\S+) && cp (\S+)/\* ", script)
+            self.ns(int(m[1]))[mounted[1]] = set(self.files[mounted[2]])
+            return ""
+        return f"/system/bin/sh: {inner.split()[0]}: inaccessible or not found"
+
+
+def _spawned_with_ca(adb, ca_pem, *, inject=False):
+    frida_dev = FakeFridaDevice()
+    dev = UsbBackend("R58M1234", adb=adb, frida_device=frida_dev, frida_version="17.2.1", inject_ca=inject)
+    dev.route_traffic("127.0.0.1", 8081, ca_pem)
+    return dev, frida_dev
+
+
+def test_android_14_app_reads_the_apex_store_a_ca_only_in_system_is_refused(ca_pem):
+    name = subject_hash_old(ca_pem.read_bytes()) + ".0"
+    adb = AndroidShell(answers(), sdk=34)
+    adb.global_ns[AndroidShell.SYSTEM].add(name)  # installed the pre-14 way: not what the app reads
+    dev, frida_dev = _spawned_with_ca(adb, ca_pem)
+    with pytest.raises(DeviceError, match="conscrypt APEX store") as err:
+        dev.spawn(dev.resolve_app("com.example.app"), LaunchOptions())
+    assert "--inject-ca" in str(err.value)
+    assert ("kill", 4242) in frida_dev.log and ("attach", 4242) not in frida_dev.log
+    assert f"su -c 'ls /proc/4242/root/apex/com.android.conscrypt/cacerts/{name}'" in adb.commands
+    dev.close()
+
+
+def test_the_check_reads_the_apps_namespace_not_adb_shells(ca_pem):
+    name = subject_hash_old(ca_pem.read_bytes()) + ".0"
+    adb = AndroidShell(answers(), sdk=34)
+    adb.ns(4242)[AndroidShell.APEX].add(name)  # only the app's namespace has it
+    dev, frida_dev = _spawned_with_ca(adb, ca_pem)
+    app = dev.spawn(dev.resolve_app("com.example.app"), LaunchOptions())
+    assert app.pid == 4242 and ("attach", 4242) in frida_dev.log
+    old = AndroidShell(answers(), sdk=33)
+    old.ns(4242)[AndroidShell.SYSTEM].add(name)
+    dev13, _ = _spawned_with_ca(old, ca_pem)
+    assert dev13.check_ca(ca_pem, 4242) == name
+    assert any("/proc/4242/root/system/etc/security/cacerts/" in c for c in old.commands)
+
+
+def test_inject_ca_mounts_the_store_into_the_apps_namespace_only(ca_pem):
+    name = subject_hash_old(ca_pem.read_bytes()) + ".0"
+    adb = AndroidShell(answers(), sdk=34)
+    dev, frida_dev = _spawned_with_ca(adb, ca_pem, inject=True)
+    dev.spawn(dev.resolve_app("com.example.app"), LaunchOptions())
+    app_store = adb.ns(4242)[AndroidShell.APEX]
+    assert name in app_store and {"a1b2c3d4.0", "e5f6a7b8.0"} <= app_store  # the device's CAs stay trusted
+    assert name not in adb.global_ns[AndroidShell.APEX] and name not in adb.ns(999)[AndroidShell.APEX]
+    assert ("attach", 4242) in frida_dev.log
+    dev.close()
+    assert "/data/local/tmp/consentry-cacerts" not in adb.files  # staging removed
+
+
+def test_inject_ca_failure_is_one_line_with_the_devices_error(ca_pem):
+    adb = AndroidShell(answers(), sdk=34, has_nsenter=False)
+    dev, frida_dev = _spawned_with_ca(adb, ca_pem, inject=True)
+    with pytest.raises(DeviceError) as err:
+        dev.spawn(dev.resolve_app("com.example.app"), LaunchOptions())
+    assert str(err.value) == "cannot mount the CA store into pid 4242's namespace: /system/bin/sh: nsenter: inaccessible or not found"
+    assert ("kill", 4242) in frida_dev.log
 
 
 def test_frida_server_checks(ca_pem):
@@ -190,3 +291,66 @@ def test_describe_names_the_device():
     assert info["kind"] == "usb" and info["serial"] == "R58M1234"
     assert info["name"] == "Pixel 7" and info["android_release"] == "14"
     assert info["frida_version"] == "17.2.1" and info["frida_server_version"] == "17.2.1"
+
+
+class GatingFridaDevice(FakeFridaDevice):
+    """frida.core.Device's spawn-gating surface: on/off, enable/disable_spawn_gating."""
+
+    def __init__(self):
+        super().__init__()
+        self.handlers: dict[str, object] = {}
+
+    def on(self, signal, handler):
+        self.handlers[signal] = handler
+
+    def off(self, signal, handler):
+        self.handlers.pop(signal, None)
+
+    def enable_spawn_gating(self):
+        self.log.append(("enable_spawn_gating",))
+
+    def disable_spawn_gating(self):
+        self.log.append(("disable_spawn_gating",))
+
+
+class GatingSession(FakeFridaSession):
+    def enable_child_gating(self):
+        self.child_gating = True
+
+
+class Spawn:
+    """frida._frida.Spawn: pid and identifier (on Android, the process name)."""
+
+    def __init__(self, pid, identifier):
+        self.pid, self.identifier = pid, identifier
+
+
+def test_other_processes_of_the_app_are_held_and_handed_over_others_resumed():
+    import threading
+
+    from analyzer.devices.usb import UsbApp, process_suffix
+
+    frida_dev = GatingFridaDevice()
+    session = GatingSession()
+    app = UsbApp(frida_dev, 4242, session, "com.example.app")
+    handed: list = []
+    arrived = threading.Event()
+
+    def on_process(process):
+        handed.append(process)
+        arrived.set()
+
+    assert app.watch_processes(on_process)
+    assert ("enable_spawn_gating",) in frida_dev.log and session.child_gating
+    frida_dev.handlers["spawn-added"](Spawn(5001, "com.other.app"))
+    assert frida_dev.log[-1] == ("resume", 5001)  # another app is never held
+    frida_dev.handlers["spawn-added"](Spawn(5002, "com.example.app:push"))
+    assert arrived.wait(5)
+    assert (handed[0].pid, handed[0].name) == (5002, ":push")
+    assert ("resume", 5002) not in frida_dev.log  # held until the hooks are in
+    handed[0].resume()
+    assert frida_dev.log[-1] == ("resume", 5002)
+    app.stop()
+    assert ("disable_spawn_gating",) in frida_dev.log and "spawn-added" not in frida_dev.handlers
+    assert process_suffix("com.example.app", "com.example.app.remote") == "com.example.app.remote"
+    assert process_suffix("com.example.app", "com.example.apple") is None

@@ -30,6 +30,26 @@ public class ApplicationPackageManager extends PackageManager {
         return out;
     }
 
+    /**
+     * One package by name: an app probing for others calls this in a loop (a
+     * NameNotFoundException answers "not installed"), the installed-app list by other means.
+     */
+    @Override public PackageInfo getPackageInfo(String packageName, int flags) throws NameNotFoundException {
+        Calls.hit("android.app.ApplicationPackageManager.getPackageInfo");
+        if (!DeviceProfile.installedApps().contains(packageName)) throw new NameNotFoundException(packageName);
+        PackageInfo info = new PackageInfo();
+        info.packageName = packageName;
+        info.versionName = "1.0";
+        info.applicationInfo = application(packageName);
+        return info;
+    }
+
+    @Override public ApplicationInfo getApplicationInfo(String packageName, int flags) throws NameNotFoundException {
+        Calls.hit("android.app.ApplicationPackageManager.getApplicationInfo");
+        if (!DeviceProfile.installedApps().contains(packageName)) throw new NameNotFoundException(packageName);
+        return application(packageName);
+    }
+
     private static ApplicationInfo application(String name) {
         ApplicationInfo info = new ApplicationInfo();
         info.packageName = name;

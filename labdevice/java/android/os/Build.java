@@ -17,6 +17,7 @@ public class Build {
 
     public static String getSerial() {
         Calls.hit("android.os.Build.getSerial");
+        labdevice.IdentifierAccess.check("getSerial");
         return DeviceProfile.id("serial");
     }
 

@@ -6,21 +6,40 @@ import java.util.Collections;
 import java.util.List;
 import labdevice.Calls;
 import labdevice.DeviceProfile;
+import labdevice.IdentifierAccess;
 
-/** Device and SIM identifiers: the APIs MIIT enforcement notices name most often. */
+/**
+ * Device and SIM identifiers: the APIs MIIT enforcement notices name most often.
+ * Overloads chain as in AOSP: getImei() calls getImei(getSlotIndex()), getMeid() calls
+ * getMeid(slot), getSubscriberId()/getSimSerialNumber()/getLine1Number() call their
+ * subscription-id forms; only the form doing the work counts the call. Identifier reads
+ * throw SecurityException from API 29 without the privileged permission (IdentifierAccess).
+ */
 public class TelephonyManager {
     private static final String API = "android.telephony.TelephonyManager.";
+    private static final int DEFAULT_SLOT = 0;
+    private static final int DEFAULT_SUBSCRIPTION = 1;
 
     public TelephonyManager(Context context) {}
 
-    public String getDeviceId() { return hit("getDeviceId", "imei"); }
-    public String getDeviceId(int slotIndex) { return hit("getDeviceId", "imei"); }
-    public String getImei() { return hit("getImei", "imei"); }
-    public String getImei(int slotIndex) { return hit("getImei", "imei"); }
-    public String getMeid() { return hit("getMeid", "meid"); }
-    public String getSubscriberId() { return hit("getSubscriberId", "imsi"); }
-    public String getSimSerialNumber() { return hit("getSimSerialNumber", "iccid"); }
-    public String getLine1Number() { return hit("getLine1Number", "phone_number"); }
+    public String getDeviceId() { return identifier("getDeviceId", "imei"); }
+    public String getDeviceId(int slotIndex) { return identifier("getDeviceId", "imei"); }
+    public String getImei() { return getImei(getSlotIndex()); }
+    public String getImei(int slotIndex) { return identifier("getImei", "imei"); }
+    public String getMeid() { return getMeid(getSlotIndex()); }
+    public String getMeid(int slotIndex) { return identifier("getMeid", "meid"); }
+    public String getSubscriberId() { return getSubscriberId(getSubId()); }
+    /** @hide in AOSP; reached through getSubscriberId(). */
+    public String getSubscriberId(int subId) { return identifier("getSubscriberId", "imsi"); }
+    public String getSimSerialNumber() { return getSimSerialNumber(getSubId()); }
+    /** @hide in AOSP; reached through getSimSerialNumber(). */
+    public String getSimSerialNumber(int subId) { return identifier("getSimSerialNumber", "iccid"); }
+    public String getLine1Number() { return getLine1Number(getSubId()); }
+    /** @hide in AOSP; the phone number needs READ_PHONE_NUMBERS, not the privileged permission. */
+    public String getLine1Number(int subId) {
+        Calls.hit(API + "getLine1Number");
+        return DeviceProfile.id("phone_number");
+    }
 
     public CellLocation getCellLocation() {
         Calls.hit(API + "getCellLocation");
@@ -48,8 +67,14 @@ public class TelephonyManager {
         return DeviceProfile.get("operator.mcc_mnc");
     }
 
-    private static String hit(String method, String kind) {
+    private int getSlotIndex() { return DEFAULT_SLOT; }
+
+    private int getSubId() { return DEFAULT_SUBSCRIPTION; }
+
+    /** The attempt counts even when it throws: that is what the hooks must record too. */
+    private static String identifier(String method, String kind) {
         Calls.hit(API + method);
+        IdentifierAccess.check(method);
         return DeviceProfile.id(kind);
     }
 }

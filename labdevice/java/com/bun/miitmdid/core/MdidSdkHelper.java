@@ -2,6 +2,7 @@ package com.bun.miitmdid.core;
 
 import android.content.Context;
 import com.bun.miitmdid.interfaces.IIdentifierListener;
+import com.bun.miitmdid.pojo.IdSupplierImpl;
 
 /** MSA (China's OAID alliance) SDK entry: answers synchronously with the supplier. */
 public final class MdidSdkHelper {
