@@ -26,6 +26,7 @@ from analyzer.models.flow import FlowRecord, WebSocketRecord
 from analyzer.store import models as m
 from analyzer.store.db import StoreError, make_engine, migrate, resolve_url
 from analyzer.store.types import from_epoch_ms, utcnow
+from analyzer.store.ui_evidence import delete_orphan_ui_blobs
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 SESSION_STATUSES = (
@@ -229,6 +230,7 @@ class Store:
         row = self.get_session(name)
         with self.session() as s:
             shas = self._session_body_shas(s, row.id)
+            delete_orphan_ui_blobs(s, row.id)
             s.execute(delete(m.Session).where(m.Session.id == row.id))
             still_used = self._used_body_shas(s, shas)
             orphans = [sha for sha in shas if sha not in still_used]
