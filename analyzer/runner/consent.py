@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CHOICES", "MAX_DELAY_S", "ConsentDriver", "ConsentPlan", "HookConsentDriver", "RealClock", "Snapshot",
-    "Stopped", "clicked", "parse_consent_plan",
+    "Stopped", "clicked", "parse_consent_plan", "shows_ui_tree",
 ]
 
 FIND_TIMEOUT_S = 30.0  # how long a consent screen may take to show (splash screens, slow starts)
@@ -605,3 +605,11 @@ def _row_text(node: UiNode) -> str:
         return node.label
     siblings = node.parent.children if node.parent else []
     return " ".join(s.label for s in siblings if s.label)
+
+
+def shows_ui_tree(backend: Any) -> bool:
+    """Whether the device offers its UI tree (the backend implements ``dump_ui``)."""
+    from analyzer.devices.base import DeviceBackend
+
+    method = getattr(type(backend), "dump_ui", None)
+    return method is not None and method is not DeviceBackend.dump_ui

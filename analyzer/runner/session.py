@@ -23,10 +23,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
+from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, PermissionPolicy, RunningApp
 from analyzer.models.events import ConsentEvent, Event
 from analyzer.runner.clock import ClockEstimate, estimate_offset, frida_clock_probe
-from analyzer.runner.consent import ConsentDriver, ConsentPlan
+from analyzer.runner.appstate import prepare_app_state
+from analyzer.runner.consent import ConsentDriver, ConsentPlan, HookConsentDriver, shows_ui_tree
 from analyzer.runner.progress import Progress
 from analyzer.runner.status import EndSignals, decide_status
 from analyzer.store.types import utcnow
@@ -65,6 +66,10 @@ class RunConfig:
     stack_depth: int = 12
     confdir: str | None = None
     withdraw_via: str = "ui"  # ui: the app's withdraw button, SDK APIs if none; sdk: the SDK APIs only
+    permissions: PermissionPolicy = field(default_factory=PermissionPolicy)  # --apk installs grant these
+    keep_data: bool = False  # default: the app's data is cleared before the run (pm clear)
+    lexicon: str | None = None  # a lexicon file extending the consent driver's words
+    consent_timeout_s: float = 30.0  # how long the consent screen may take to show
 
 
 @dataclass
@@ -113,7 +118,8 @@ class SessionRunner:
         self.app: RunningApp | None = None
         self.proxy: Any = None
         self.writer: Any = None
-        self.driver: ConsentDriver | None = None
+        self.driver: ConsentDriver | HookConsentDriver | None = None
+        self.lexicon = None
         self.clock: ClockEstimate | None = None
         self.received: collections.Counter[str] = collections.Counter()  # events the hooks delivered
         self.runner_events: collections.Counter[str] = collections.Counter()  # events the runner added
@@ -139,9 +145,12 @@ class SessionRunner:
         try:
             target = self.backend.resolve_app(cfg.app)
             device_info = self.backend.describe()
-        except DeviceError as exc:
+            self.lexicon = _load_lexicon(cfg.lexicon)
+            state_notes = prepare_app_state(self.backend, target, cfg.consent, keep_data=cfg.keep_data)
+        except (DeviceError, RunError) as exc:
             self.backend.close()
             raise RunError(str(exc)) from None
+        self.problems.extend(state_notes)
         name = cfg.session_name or default_session_name(self.store, target, cfg.consent)
         if self.store.find_session(name) is not None:
             self.backend.close()
@@ -268,13 +277,29 @@ class SessionRunner:
         except Exception as exc:  # noqa: BLE001 - HookSessionError or a detach
             raise RunError(f"hooks not ready: {exc}") from None
         self.progress.note(f"hooks ready: {getattr(ready, 'targets', '?')} targets")
-        self.driver = ConsentDriver(
-            self.config.consent, self.hooks, self._record_runner_event,
-            device_now_ms=self._device_now_ms, note=self._driver_note,
-            withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=self.config.withdraw_via != "sdk",
-        )
+        self.driver = self._consent_driver(target)
         self.app.release()
         self.progress.note("app released from its start gate")
+        if isinstance(self.driver, ConsentDriver):
+            self.driver.start()
+
+    def _consent_driver(self, target: AppTarget):
+        """The plan is carried out on the UI tree; only a device without one uses the hooks' clicks."""
+        withdraw_via_ui = self.config.withdraw_via != "sdk"
+        if not shows_ui_tree(self.backend):
+            return HookConsentDriver(
+                self.config.consent, self.hooks, self._record_runner_event,
+                device_now_ms=self._device_now_ms, note=self._driver_note,
+                withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=withdraw_via_ui,
+            )
+        from analyzer.store.ui_evidence import evidence_sink
+
+        return ConsentDriver(
+            self.config.consent, self.backend, self._record_runner_event, package=target.package,
+            lexicon=self.lexicon, evidence=evidence_sink(self.store, self.session_id), note=self._driver_note,
+            hooks=self.hooks, withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=withdraw_via_ui,
+            find_timeout_s=self.config.consent_timeout_s,
+        )
 
     def _open_hooks(self, canary: dict[str, str] | None):
         config = {"canary": canary, "batch_ms": self.config.batch_ms, "stack_depth": self.config.stack_depth}
@@ -484,3 +509,12 @@ class SessionRunner:
             self.problems.append(f"analysis failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__} "
                                  f"(re-run with `consentry analyze {name}`)")
             return None
+
+
+def _load_lexicon(path: str | None):
+    from analyzer.runner.lexicon import LexiconError, load_lexicon
+
+    try:
+        return load_lexicon(path)
+    except LexiconError as exc:
+        raise RunError(str(exc)) from None
