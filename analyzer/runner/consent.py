@@ -249,8 +249,12 @@ class ConsentDriver:
         withdraw_timeout_s: float = WITHDRAW_TIMEOUT_S,
         settle_s: float = SETTLE_S,
         withdraw_via_ui: bool = True,
+        device_now_ms: Callable[[], float] | None = None,
     ) -> None:
         self.plan = plan
+        # The session's clock estimate (offset measured against the app's own clock) is
+        # preferred over asking the device each time: it is what hook events are timed on.
+        self.device_now_ms = device_now_ms
         self.device = device
         self.emit = emit
         self.package = package
@@ -588,6 +592,8 @@ class ConsentDriver:
         return True
 
     def _device_time(self) -> float:
+        if self.device_now_ms is not None:
+            return float(self.device_now_ms())
         try:
             return float(self.device.device_time())
         except Exception:  # noqa: BLE001 - the workstation clock is the best remaining guess

@@ -299,6 +299,7 @@ class SessionRunner:
             lexicon=self.lexicon, evidence=evidence_sink(self.store, self.session_id), note=self._driver_note,
             hooks=self.hooks, withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=withdraw_via_ui,
             find_timeout_s=self.config.consent_timeout_s,
+            device_now_ms=self._device_now_ms if self.clock is not None else None,
         )
 
     def _open_hooks(self, canary: dict[str, str] | None):
