@@ -11,6 +11,7 @@ the lab device installs it like an APK. Builds are cached by a hash of every inp
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -102,25 +103,29 @@ def builtin_app_dir(name: str) -> Path:
     return apps_root() / name
 
 
-def _inputs(app_dir: Path, libraries: list[Path]) -> list[tuple[str, Path]]:
-    files: list[tuple[str, Path]] = [("app", app_dir / MANIFEST)]
-    for label, root in [("app", app_dir), *[(f"lib{i}", lib) for i, lib in enumerate(libraries)]]:
-        for sub in ("java", "assets", "payload"):
+def _inputs(app_dir: Path, libraries: list[Path], payloads: list[Path]) -> list[tuple[str, Path, Path]]:
+    """(label, base, file) of every input: manifest, sources, assets, payload sources."""
+    files: list[tuple[str, Path, Path]] = [("app", app_dir, app_dir / MANIFEST)]
+    roots = [("app", app_dir, ("java", "assets", "payload"))]
+    roots += [(f"lib{i}", lib, ("java",)) for i, lib in enumerate(libraries)]
+    roots += [(f"payload{i}", d, (".",)) for i, d in enumerate(payloads)]
+    for label, root, subs in roots:
+        for sub in subs:
             base = root / sub
             if base.is_dir():
-                files += [(f"{label}/{sub}", p) for p in sorted(base.rglob("*")) if p.is_file()]
+                files += [(label, root, p) for p in sorted(base.rglob("*")) if p.is_file()]
     return files
 
 
-def app_hash(app_dir: Path, libraries: list[Path], framework: Path, javac_version: str) -> str:
+def app_hash(app_dir: Path, libraries: list[Path], framework: Path, javac_version: str, payloads: list[Path] = ()) -> str:
     digest = hashlib.sha256(f"{javac_version}\0{JAVA_RELEASE}\0{framework.name}\0".encode())
-    for label, path in _inputs(app_dir, libraries):
-        base = app_dir if label.startswith("app") else libraries[int(label[3:].split("/")[0])]
+    for label, base, path in _inputs(app_dir, libraries, list(payloads)):
         digest.update(f"{label}:{path.relative_to(base)}\0".encode() + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
-def build_app(app_dir: Path, output: Path | None = None, *, libraries: list[Path] | None = None) -> Path:
+def build_app(app_dir: Path, output: Path | None = None, *, libraries: list[Path] | None = None,
+              payloads: list[Path] | None = None) -> Path:
     """Builds the app (cached); copies it to ``output`` when given; returns the package path."""
     app_dir = Path(app_dir)
     if not (app_dir / MANIFEST).is_file():
@@ -129,13 +134,14 @@ def build_app(app_dir: Path, output: Path | None = None, *, libraries: list[Path
     if manifest.launcher_activity is None and not manifest.processes:
         raise LabBuildError(f"{app_dir / MANIFEST}: no launcher activity (an <activity> with MAIN/LAUNCHER intent-filter)")
     libraries = list(libraries or [])
+    payloads = list(payloads or []) + ([app_dir / "payload"] if (app_dir / "payload").is_dir() else [])
     if not any((d / "java").is_dir() for d in [app_dir, *libraries]):
         raise LabBuildError(f"{app_dir} has no java/ sources")
     framework = ensure_built()
     javac = tool("javac")
-    target = cache_root() / "apps" / f"{manifest.package}-{app_hash(app_dir, libraries, framework, _javac_version(javac))}.apk"
+    target = cache_root() / "apps" / f"{manifest.package}-{app_hash(app_dir, libraries, framework, _javac_version(javac), payloads)}.apk"
     if not target.is_file():
-        _build(javac, app_dir, libraries, framework, target)
+        _build(javac, app_dir, libraries, payloads, framework, target)
     if output is not None:
         output = Path(output)
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +163,7 @@ def _javac(javac: str, sources: list[Path], classpath: list[Path], out: Path, wh
         raise LabBuildError(f"javac failed for {what}:\n" + (proc.stderr or proc.stdout)[-4000:])
 
 
-def _build(javac: str, app_dir: Path, libraries: list[Path], framework: Path, target: Path) -> None:
+def _build(javac: str, app_dir: Path, libraries: list[Path], payloads: list[Path], framework: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".app-", dir=target.parent) as tmp:
         tmpdir = Path(tmp)
@@ -165,7 +171,7 @@ def _build(javac: str, app_dir: Path, libraries: list[Path], framework: Path, ta
         classes.mkdir()
         sources = [p for d in [app_dir, *libraries] for p in sorted((d / "java").rglob("*.java")) if (d / "java").is_dir()]
         _javac(javac, sources, [framework], classes, app_dir.name)
-        payload_sources = sorted((app_dir / "payload").rglob("*.java")) if (app_dir / "payload").is_dir() else []
+        payload_sources = [p for d in payloads for p in sorted(d.rglob("*.java"))]
         payload_jar = None
         if payload_sources:
             payload_classes = tmpdir / "payload"
@@ -197,9 +203,17 @@ def _zip_dir(directory: Path, out: Path) -> None:
 
 
 def build_builtin(name: str) -> Path:
-    """A built-in app (labdevice/apps/NAME), bundled with the apps' shared library."""
+    """A built-in app (labdevice/apps/NAME), bundled with the apps' shared library.
+
+    Its optional ``build.json`` names more payload source directories relative to
+    labdevice/ (``{"payload": ["plugins/amap_maps"]}``): SDK code the app loads late.
+    """
     app_dir = builtin_app_dir(name)
     if not (app_dir / MANIFEST).is_file():
         raise LabBuildError(f"no built-in lab app {name!r} (labdevice/apps/{name})")
     library = apps_root() / LIBRARY_DIR
-    return build_app(app_dir, libraries=[library] if library.is_dir() else [])
+    payloads: list[Path] = []
+    if (app_dir / "build.json").is_file():
+        spec = json.loads((app_dir / "build.json").read_text(encoding="utf-8"))
+        payloads = [source_root() / p for p in spec.get("payload", [])]
+    return build_app(app_dir, libraries=[library] if library.is_dir() else [], payloads=payloads)
