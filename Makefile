@@ -6,9 +6,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-test demo test test-fast bench clean
+.PHONY: setup setup-fonts setup-test demo test test-fast bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed setup-fonts
+
+# The lab device renders its screens (screenshots of consent dialogs) with Java2D; Chinese
+# text needs a CJK font (Debian package fonts-wqy-zenhei).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+setup-fonts:
+	@test -e $(CJK_FONT) || ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null; \
+	  else echo "note: install Debian's fonts-wqy-zenhei so lab screenshots show Chinese text"; fi; }
 
 $(VENV)/.installed: pyproject.toml setup.py
 	@test -n "$(PYTHON)" || { echo "consentry needs Python 3.11 or newer (python3.11/3.12/3.13 on PATH)"; exit 1; }

@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
 
 
 def run_command(
-    app_name: str = typer.Option(..., "--app", help="Lab: a scenario name or its package. USB: the Android package."),
+    app_name: Optional[str] = typer.Option(None, "--app", help="Lab: a scenario name or its package. USB: the Android package."),
+    apk: Optional[Path] = typer.Option(None, "--apk", help="Install this app first, then run it (lab: built with `consentry lab build`)."),
     device: str = typer.Option("lab", "--device", help="lab | usb | usb:SERIAL"),
     consent: str = typer.Option("none", "--consent", help="accept | refuse | refuse=exit | none | accept-after=S | withdraw-after=S"),
     duration: Optional[float] = typer.Option(None, "--duration", help="Stop after S seconds (default: when the app ends; USB: 60)."),
@@ -43,6 +44,12 @@ def run_command(
     from analyzer.runner.run import run_session
     from analyzer.runner.session import RunConfig, RunError
 
+    if (app_name is None) == (apk is None):
+        raise CliError("give exactly one of --app PACKAGE and --apk FILE")
+    if apk is not None:
+        if not apk.is_file():
+            raise CliError(f"no such app file: {apk}")
+        app_name = str(apk.resolve())
     try:
         plan = parse_consent_plan(consent)
     except ValueError as exc:
