@@ -268,12 +268,13 @@ class ConsentDriver:
         self.withdraw_timeout_s = withdraw_timeout_s
         self.settle_s = settle_s
         self.withdraw_via_ui = withdraw_via_ui
-        self.done_clicks: list[str] = []  # shown, positive, negative, browse_only, refuse_confirm, withdraw, ...
+        self.done_clicks: list[str] = []  # positive, negative, browse_only, refuse_confirm, withdraw, ...
         self.problems: list[str] = []
         self.steps: list[dict[str, Any]] = []
         self.finished = threading.Event()
         self._hooks_dialog: tuple[float, list[str]] | None = None  # (when, texts) of the hooks' last dialog
         self._last_dump_error: str | None = None
+        self._screen_seen = False
         self._thread: threading.Thread | None = None
 
     # -- control --------------------------------------------------------------------------
@@ -303,7 +304,8 @@ class ConsentDriver:
         try:
             self._run()
         except Stopped:
-            pass
+            if not self._screen_seen:
+                self._problem("no consent screen found before the session ended")
         except Exception as exc:  # noqa: BLE001 - a driver failure is a problem of the run, not a crash
             log.debug("consent driver failed", exc_info=True)
             self._problem(f"consent driver stopped: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
@@ -547,11 +549,11 @@ class ConsentDriver:
         self.emit(ConsentEvent(source="ui", via="ui-tree", **decision))
 
     def _mark_shown(self, screen: Screen, snap: Snapshot) -> None:
+        self._screen_seen = True
         self._add_screenshot(snap)
         refs = self._store(0, "shown", snap, "shown", None)
         texts = [n.label for n in screen.tree.nodes() if n.label and n.visible
                  and (not self.package or not n.package or n.package == self.package)]
-        self.done_clicks.append("shown")
         self.note(f"consent: consent screen found ({', '.join(screen.screen_words[:3])})")
         self.emit(ConsentEvent(ts=snap.device_ts_ms, action="shown", source="ui", via="ui-tree",
                                text=" / ".join(texts)[:2000], matched=list(screen.screen_words),

@@ -37,6 +37,7 @@ class DemoRow:
     result: RunResult | None
     check: CheckResult
     findings: list[dict[str, Any]] = field(default_factory=list)
+    consent: list[tuple[str, str]] = field(default_factory=list)  # (action, via) the driver recorded
 
 
 @dataclass
@@ -112,15 +113,39 @@ def run_demo(
                 check.failures.append("not analysed: " + "; ".join(result.problems[-1:]))
             if result.status != "finished":
                 check.failures.append(f"session ended {result.status}: {result.status_detail}")
+            carried = consent_carried_out(store, session)
+            check.failures.extend(consent_failures(plan, carried))
             if spec.get("counts"):
                 session_id = store.get_session(session).id
                 check_counts(check, result.app_counts, stored_api_counts(store, session_id), spec["counts"])
-            rows.append(DemoRow(name, choice, result, check, findings))
+            rows.append(DemoRow(name, choice, result, check, findings, carried))
             mark = "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]"
             console.print(f"  {mark} {len(findings)} findings" + "".join(f"\n    - {escape(f)}" for f in check.failures), soft_wrap=True)
     reports = write_reports(store, rows, output_dir, console)
     print_summary(rows, reports, console)
     return DemoOutcome(rows, reports)
+
+
+# What a plan must have done on the app's own consent UI (source ui events).
+PLAN_ACTIONS = {"accept": ("shown", "granted"), "accept-after": ("shown", "granted"), "refuse": ("shown", "refused"),
+                "none": ("shown",), "withdraw-after": ("shown", "granted", "withdrawn")}
+
+
+def consent_carried_out(store, session_name: str) -> list[tuple[str, str]]:
+    """The consent steps the driver recorded in a session: (action, via), in order."""
+    session_id = store.get_session(session_name).id
+    out = []
+    for row in store.iter_events(session_id, types=["consent"]):
+        data = row.data or {}
+        if data.get("source") == "ui" and data.get("via"):
+            out.append((str(data.get("action")), str(data.get("via"))))
+    return out
+
+
+def consent_failures(plan, carried: list[tuple[str, str]]) -> list[str]:
+    done = [action for action, _ in carried]
+    missing = [a for a in PLAN_ACTIONS.get(plan.choice, ()) if a not in done]
+    return [f"consent not carried out: no {a!r} step on the app's consent UI" for a in missing]
 
 
 def write_reports(store, rows: list[DemoRow], output_dir: Path, console: Console) -> dict[str, Path]:
@@ -159,11 +184,12 @@ def _sdks(findings: list[dict[str, Any]]) -> str:
 
 def print_summary(rows: list[DemoRow], reports: dict[str, Path], console: Console) -> None:
     table = Table(title="consentry demo")
-    for col in ("scenario", "consent", "status", "findings by phase", "SDKs", "check"):
+    for col in ("scenario", "consent", "status", "done on the consent UI", "findings by phase", "SDKs", "check"):
         table.add_column(col)
     for row in rows:
         status = row.result.status if row.result else "error"
-        table.add_row(row.scenario, row.choice, status, _phases(row.findings), _sdks(row.findings),
+        done = ", ".join(f"{a}" + ("" if via == "ui-tree" else f" ({via})") for a, via in row.consent) or "-"
+        table.add_row(row.scenario, row.choice, status, done, _phases(row.findings), _sdks(row.findings),
                       "[green]PASS[/green]" if row.check.passed else "[red]FAIL[/red]")
     console.print(table)
     for package, path in sorted(reports.items()):

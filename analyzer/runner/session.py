@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, PermissionPolicy, RunningApp
@@ -143,7 +144,7 @@ class SessionRunner:
     def run(self) -> RunResult:
         cfg = self.config
         try:
-            target = self.backend.resolve_app(cfg.app)
+            target = self._target()
             device_info = self.backend.describe()
             self.lexicon = _load_lexicon(cfg.lexicon)
             state_notes = prepare_app_state(self.backend, target, cfg.consent, keep_data=cfg.keep_data)
@@ -267,7 +268,8 @@ class SessionRunner:
         self.progress.note(f"proxy listening on {self.proxy.host}:{self.proxy.port}")
         self.backend.route_traffic(self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
         self.writer = BatchWriter(self.store, self.session_id, interval=0.25)
-        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms))
+        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
+                                                                extra={"keep_data": self.config.keep_data}))
         self._update_runner_meta(pid=self.app.pid, proxy=f"{self.proxy.host}:{self.proxy.port}",
                                  proxy_pid=self.proxy.process.pid)
         self._measure_clock()
@@ -282,6 +284,13 @@ class SessionRunner:
         self.progress.note("app released from its start gate")
         if isinstance(self.driver, ConsentDriver):
             self.driver.start()
+
+    def _target(self) -> AppTarget:
+        """``--apk FILE`` is installed with the run's permission policy; ``--app`` names an app."""
+        path = Path(self.config.app)
+        if path.suffix in (".apk", ".jar") and path.is_file():
+            return self.backend.install(path, self.config.permissions)
+        return self.backend.resolve_app(self.config.app)
 
     def _consent_driver(self, target: AppTarget):
         """The plan is carried out on the UI tree; only a device without one uses the hooks' clicks."""

@@ -99,7 +99,7 @@ def test_refusal_takes_browse_only_in_the_second_dialog():
     assert [k for *_, k in phone.taps] == ["不同意", "仅浏览"]
     assert actions(events) == ["shown", "refused"]
     assert events[1].node["text"] == "不同意"  # the refusal counts from the first tap
-    assert driver.done_clicks == ["shown", "negative", "browse_only"]
+    assert driver.done_clicks == ["negative", "browse_only"]
     assert [s["purpose"] for s in driver.steps] == ["refuse", "browse_only"]
 
 
@@ -272,3 +272,19 @@ def test_bad_lexicon_files(tmp_path, content, message):
     bad.write_text(content, encoding="utf-8")
     with pytest.raises(LexiconError, match=message):
         load_lexicon(bad)
+
+
+def test_session_ending_while_waiting_is_reported():
+    from analyzer.runner.consent import Stopped
+
+    class EndingClock(FakeClock):
+        def sleep(self, seconds):
+            super().sleep(seconds)
+            if self.now > 3:
+                raise Stopped()
+
+    clock = EndingClock()
+    phone = FakePhoneUi(clock, "bank_splash")
+    driver, events, _ = drive("accept", phone, clock, package="com.example.bank")
+    assert events == [] and driver.problems == ["no consent screen found before the session ended"]
+    assert driver.finished.is_set()

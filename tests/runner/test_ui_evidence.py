@@ -74,7 +74,7 @@ def test_report_json_and_html_carry_the_consent_screen(store):
     png = base64.b64encode(png_of("shop_dialog")).decode()
     assert f'src="data:image/png;base64,{png}"' in html
     assert 'href="#consent-screen-1"' in html and 'id="consent-screen-1"' in html
-    assert "温馨提示" in html
+    assert "温馨提示" in html and "Matched on screen" in html
 
 
 def test_report_escapes_what_the_screen_said(store):

@@ -61,6 +61,9 @@ public final class LabMain {
         }
         Lab.say("WAITING");
         if (options.gate) awaitGate(options.gateTimeoutMs);
+        // The simulated user starts looking at the app when it is launched, not when its JVM
+        // started: hooks loading before the gate opens must not count as idle time.
+        noteInput();
         String processName = secondary ? options.processName : manifest.packageName;
         Lab.say("STARTED " + processName);
         ActivityThread.AppBindData data = bindData(options, manifest, processName);
