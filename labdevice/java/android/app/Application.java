@@ -12,4 +12,7 @@ public class Application extends ContextWrapper {
     public void onCreate() {}
 
     public void onTerminate() {}
+
+    /** The name of this process (the package, or package:name for an android:process component). */
+    public static String getProcessName() { return ActivityThread.currentProcessName(); }
 }
