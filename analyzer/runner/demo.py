@@ -63,6 +63,22 @@ def plan_for(choice: str):
     return parse_consent_plan(choice)
 
 
+def demo_choices(spec: dict[str, Any]) -> list[str]:
+    """The consent choices a scenario is run with: those it declares, plus a withdrawal where its UI has one."""
+    choices = list(spec.get("consent_choices") or (spec.get("expect") or {}).keys())
+    if (spec.get("consent_ui") or {}).get("withdraw") and "withdraw" not in choices:
+        choices.append("withdraw")
+    return choices
+
+
+def launches_before_consent(spec: dict[str, Any]) -> int:
+    """How many launches come before the one that shows the consent screen (second-launch dialogs)."""
+    try:
+        return max(int((spec.get("consent_ui") or {}).get("launches") or 1) - 1, 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def select_scenarios(names: list[str] | None) -> list[dict[str, Any]]:
     from analyzer.devices.lab import scenario_expectations
 
@@ -96,14 +112,24 @@ def run_demo(
     rows: list[DemoRow] = []
     for spec in chosen:
         name = spec["name"]
-        for choice, expectation in (spec.get("expect") or {}).items():
+        for choice in demo_choices(spec):
+            expectation = (spec.get("expect") or {}).get(choice) or {}
             plan = plan_for(choice)
             session = f"demo-{stamp}-{name}-{choice}"
             console.print(f"[bold]{escape(name)}[/bold] consent={choice} -> session {escape(session)}", soft_wrap=True)
-            config = RunConfig(device="lab", app=name, consent=plan, duration_s=DEMO_DURATION_S,
-                               session_name=session, dialog_timeout_ms=dialog_timeout_ms)
+            progress = Progress(console=console, quiet=quiet, live=False)
             try:
-                result = run_session(store, config, progress=Progress(console=console, quiet=quiet, live=False))
+                # Apps that ask only on a later launch are launched before (data kept), as a tester would.
+                for launch in range(1, launches_before_consent(spec) + 1):
+                    run_session(store, RunConfig(device="lab", app=name, consent=parse_consent_plan("none"),
+                                                 duration_s=DEMO_DURATION_S, session_name=f"{session}-launch{launch}",
+                                                 dialog_timeout_ms=dialog_timeout_ms, keep_data=launch > 1,
+                                                 analyze=False, consent_timeout_s=dialog_timeout_ms / 1000),
+                                progress=progress)
+                config = RunConfig(device="lab", app=name, consent=plan, duration_s=DEMO_DURATION_S,
+                                   session_name=session, dialog_timeout_ms=dialog_timeout_ms,
+                                   keep_data=launches_before_consent(spec) > 0)
+                result = run_session(store, config, progress=progress)
             except RunError as exc:
                 rows.append(DemoRow(name, choice, None, CheckResult(name, choice, [f"run failed: {exc}"])))
                 continue
