@@ -108,3 +108,13 @@ def test_packer_app_runs_its_code_from_a_second_class_loader(device, lab_classes
     wait_for_text(device, "解壳成功")
     assert "payload loader installed" in app.process.logcat("PACKER")
     assert "activity loaded by dalvik.system.DexClassLoader" in app.process.logcat("PACKER")
+
+
+def test_runtime_permissions_follow_the_install_policy(device, fidelity_apk):
+    target = device.install(fidelity_apk, PermissionPolicy("none"))
+    app = device.spawn(target, LaunchOptions(dialog_timeout_ms=30_000))
+    app.release()
+    assert logged(app, "permission INTERNET -1")
+    device.force_stop(target.package)
+    _, app = run(device, fidelity_apk)  # PermissionPolicy("all")
+    assert logged(app, "permission INTERNET 0")

@@ -34,8 +34,7 @@ public abstract class CompoundButton extends Button {
 
     @Override public boolean performClick() {
         toggle();
-        boolean handled = super.performClick();
-        return handled || true;
+        return super.performClick();
     }
 
     public void setOnCheckedChangeListener(OnCheckedChangeListener listener) { onCheckedChangeListener = listener; }

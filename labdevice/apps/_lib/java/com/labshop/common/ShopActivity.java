@@ -22,6 +22,7 @@ public abstract class ShopActivity extends Activity {
     public static final String MESSAGE = "我们会收集设备信息（IMEI、Android ID、位置）用于统计分析与推送。点击“同意”即表示您已阅读并同意《隐私政策》。";
     public static final String HOME_URL = "https://api.labshop.example/v1/home";
     private Button settingsButton;
+    private boolean acted;
 
     /** On the main thread, before the privacy dialog (an app's own start-up work). */
     protected void onAppStart() { Net.get(HOME_URL); }
@@ -59,13 +60,24 @@ public abstract class ShopActivity extends Activity {
         setContentView(home);
         PrivacySettingsActivity.onWithdraw = () -> work(this::onConsentWithdrawn);
         onAppStart();
-        if (Privacy.decided(this)) {
-            boolean granted = Privacy.granted(this);
-            showSettings(granted);
-            work(() -> onConsentResult(granted));
-        } else {
-            showPrivacyDialog();
-        }
+        if (Privacy.decided(this)) actOnStoredChoice();
+        else if (shouldAskNow()) showPrivacyDialog();
+    }
+
+    /** False for apps that ask only later (e.g. on a second launch). */
+    protected boolean shouldAskNow() { return true; }
+
+    @Override protected void onResume() {
+        super.onResume();
+        // a consent screen of its own (another activity) may have stored the choice meanwhile
+        if (!acted && Privacy.decided(this)) actOnStoredChoice();
+    }
+
+    private void actOnStoredChoice() {
+        acted = true;
+        boolean granted = Privacy.granted(this);
+        showSettings(granted);
+        work(() -> onConsentResult(granted));
     }
 
     protected void showPrivacyDialog() {
@@ -80,6 +92,7 @@ public abstract class ShopActivity extends Activity {
 
     /** Stores the choice and acts on it (call on the main thread). */
     protected final void decide(boolean granted) {
+        acted = true;
         Privacy.store(this, granted);
         showSettings(granted);
         work(() -> onConsentResult(granted));

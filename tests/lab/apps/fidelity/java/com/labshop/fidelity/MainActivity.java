@@ -25,6 +25,7 @@ public class MainActivity extends Activity {
         int launches = prefs.getInt("launches", 0) + 1;
         prefs.edit().putInt("launches", launches).commit();
         Log.i(TAG, "launch " + launches);
+        Log.i(TAG, "permission INTERNET " + checkSelfPermission("android.permission.INTERNET"));
 
         LinearLayout root = new LinearLayout(this);
         root.setOrientation(LinearLayout.VERTICAL);
