@@ -151,7 +151,7 @@ def test_late_consent_screen_after_splash_with_required_checkbox():
     assert phone.taps[0][:2] == (100, 1790)  # the CheckBox, not the sentence with its policy links
     assert actions(events) == ["shown", "granted"] and events[1].text == "同意并继续"
     assert phone.dumps >= 3 and clock.now >= 3.5  # polled through the splash with backoff
-    assert all(s <= 2.0 for s in clock.sleeps)
+    assert all(s <= 1.0 for s in clock.sleeps)
 
 
 def test_checkbox_gated_refusal_does_not_tick():
@@ -288,3 +288,18 @@ def test_session_ending_while_waiting_is_reported():
     driver, events, _ = drive("accept", phone, clock, package="com.example.bank")
     assert events == [] and driver.problems == ["no consent screen found before the session ended"]
     assert driver.finished.is_set()
+
+
+def test_real_clock_wakes_on_a_hint_and_stops_the_driver():
+    from analyzer.models.events import LifecycleEvent
+    from analyzer.runner.consent import RealClock, Stopped
+
+    clock = RealClock()
+    driver = ConsentDriver(parse_consent_plan("accept"), FakePhoneUi(FakeClock(), "launcher"), lambda e: None, clock=clock)
+    driver.observe(LifecycleEvent(ts=1.0, state="foreground"))  # a new activity: look now
+    started = clock.monotonic()
+    clock.sleep(30)
+    assert clock.monotonic() - started < 5
+    clock.stop()
+    with pytest.raises(Stopped):
+        clock.sleep(30)
