@@ -71,12 +71,25 @@ def demo_choices(spec: dict[str, Any]) -> list[str]:
     return choices
 
 
-def launches_before_consent(spec: dict[str, Any]) -> int:
-    """How many launches come before the one that shows the consent screen (second-launch dialogs)."""
+def launches_for(spec: dict[str, Any], choice: str) -> int:
+    """Which launch of the app a choice's session is: its expectation says (``launches``); a
+    withdrawal is made on the launch that shows the consent screen (``consent_ui.launches``)."""
+    expectation = (spec.get("expect") or {}).get(choice) or {}
+    value = expectation.get("launches")
+    if value is None and choice == "withdraw":
+        value = (spec.get("consent_ui") or {}).get("launches")
     try:
-        return max(int((spec.get("consent_ui") or {}).get("launches") or 1) - 1, 0)
+        return max(int(value or 1), 1)
     except (TypeError, ValueError):
-        return 0
+        return 1
+
+
+def screen_expected(spec: dict[str, Any], launch: int) -> bool:
+    """Whether the app shows its consent screen on this launch (second-launch dialogs do not on the first)."""
+    try:
+        return launch >= int((spec.get("consent_ui") or {}).get("launches") or 1)
+    except (TypeError, ValueError):
+        return True
 
 
 def select_scenarios(names: list[str] | None) -> list[dict[str, Any]]:
@@ -97,7 +110,7 @@ def run_demo(
     scenarios: list[str] | None,
     output_dir: Path,
     console: Console,
-    dialog_timeout_ms: int = 3000,
+    dialog_timeout_ms: int = 5000,
     quiet: bool = True,
     db_url: str | None = None,
 ) -> DemoOutcome:
@@ -120,15 +133,16 @@ def run_demo(
             progress = Progress(console=console, quiet=quiet, live=False)
             try:
                 # Apps that ask only on a later launch are launched before (data kept), as a tester would.
-                for launch in range(1, launches_before_consent(spec) + 1):
+                launch = launches_for(spec, choice)
+                for earlier in range(1, launch):
                     run_session(store, RunConfig(device="lab", app=name, consent=parse_consent_plan("none"),
-                                                 duration_s=DEMO_DURATION_S, session_name=f"{session}-launch{launch}",
-                                                 dialog_timeout_ms=dialog_timeout_ms, keep_data=launch > 1,
-                                                 analyze=False, consent_timeout_s=dialog_timeout_ms / 1000),
+                                                 duration_s=DEMO_DURATION_S, session_name=f"{session}-launch{earlier}",
+                                                 dialog_timeout_ms=dialog_timeout_ms, keep_data=earlier > 1,
+                                                 analyze=False),
                                 progress=progress)
                 config = RunConfig(device="lab", app=name, consent=plan, duration_s=DEMO_DURATION_S,
                                    session_name=session, dialog_timeout_ms=dialog_timeout_ms,
-                                   keep_data=launches_before_consent(spec) > 0)
+                                   keep_data=launch > 1)
                 result = run_session(store, config, progress=progress)
             except RunError as exc:
                 rows.append(DemoRow(name, choice, None, CheckResult(name, choice, [f"run failed: {exc}"])))
@@ -140,7 +154,7 @@ def run_demo(
             if result.status != "finished":
                 check.failures.append(f"session ended {result.status}: {result.status_detail}")
             carried = consent_carried_out(store, session)
-            check.failures.extend(consent_failures(plan, carried))
+            check.failures.extend(consent_failures(plan, carried, screen=screen_expected(spec, launch)))
             if spec.get("counts"):
                 session_id = store.get_session(session).id
                 check_counts(check, result.app_counts, stored_api_counts(store, session_id), spec["counts"])
@@ -168,8 +182,10 @@ def consent_carried_out(store, session_name: str) -> list[tuple[str, str]]:
     return out
 
 
-def consent_failures(plan, carried: list[tuple[str, str]]) -> list[str]:
+def consent_failures(plan, carried: list[tuple[str, str]], *, screen: bool = True) -> list[str]:
     done = [action for action, _ in carried]
+    if not screen:  # a launch without a consent screen: nothing may have been done on one
+        return [f"a consent step {a!r} recorded on a launch without a consent screen" for a in done if a != "shown"]
     missing = [a for a in PLAN_ACTIONS.get(plan.choice, ()) if a not in done]
     return [f"consent not carried out: no {a!r} step on the app's consent UI" for a in missing]
 

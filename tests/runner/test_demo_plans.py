@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.runner.demo import consent_failures, demo_choices, launches_before_consent
+from analyzer.runner.demo import consent_failures, demo_choices, launches_for, screen_expected
 from analyzer.runner.plan import parse_consent_plan
 
 
@@ -14,9 +14,13 @@ def test_choices_add_a_withdrawal_where_the_ui_has_one():
 
 
 def test_second_launch_apps_get_earlier_launches():
-    assert launches_before_consent({"consent_ui": {"launches": 2}}) == 1
-    assert launches_before_consent({"consent_ui": {}}) == 0
-    assert launches_before_consent({"consent_ui": {"launches": "x"}}) == 0
+    spec = {"consent_ui": {"launches": 2}, "expect": {"none": {}, "accept": {"launches": 2}}}
+    assert [launches_for(spec, c) for c in ("none", "accept", "withdraw")] == [1, 2, 2]
+    assert launches_for({"expect": {"accept": {"launches": "x"}}}, "accept") == 1
+    assert not screen_expected(spec, 1) and screen_expected(spec, 2) and screen_expected({}, 1)
+    assert consent_failures(parse_consent_plan("none"), [], screen=False) == []
+    assert consent_failures(parse_consent_plan("none"), [("granted", "ui-tree")], screen=False) == [
+        "a consent step 'granted' recorded on a launch without a consent screen"]
 
 
 def test_a_run_must_show_what_its_plan_did_on_the_consent_ui():
