@@ -6,9 +6,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-test demo test test-fast bench clean constraints
+.PHONY: setup setup-fonts setup-test demo test test-fast bench clean constraints
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed setup-fonts
+
+# The lab device renders its screens (screenshots of consent dialogs) with Java2D; Chinese
+# text needs a CJK font (Debian package fonts-wqy-zenhei).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+setup-fonts:
+	@test -e $(CJK_FONT) || ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null; \
+	  else echo "note: install Debian's fonts-wqy-zenhei so lab screenshots show Chinese text"; fi; }
 
 # Exact versions per Python minor (3.11 gets mitmproxy 11, 3.12+ mitmproxy 12): constraints/.
 PYMINOR = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null)

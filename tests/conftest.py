@@ -173,3 +173,16 @@ def lab_network(tmp_path_factory, lab_classes) -> LabNetwork:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _lab_device_storage(tmp_path_factory):
+    """Lab-device installs and app data go to a throw-away device root, never the user's."""
+    root = tmp_path_factory.mktemp("lab-device")
+    previous = os.environ.get("CONSENTRY_LAB_DEVICE")
+    os.environ["CONSENTRY_LAB_DEVICE"] = str(root)
+    yield root
+    if previous is None:
+        os.environ.pop("CONSENTRY_LAB_DEVICE", None)
+    else:
+        os.environ["CONSENTRY_LAB_DEVICE"] = previous

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "hooks",  # hooks bundle|list
     "run",  # run, demo
     "replay",  # replay, diff
+    "lab",  # lab build
 )
 
 

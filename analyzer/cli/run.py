@@ -19,9 +19,10 @@ def register(app: typer.Typer) -> None:
 
 
 def run_command(
-    app_name: str = typer.Option(..., "--app", help="Lab: a scenario name or its package. USB: the Android package."),
+    app_name: Optional[str] = typer.Option(None, "--app", help="Lab: a scenario name or its package. USB: the Android package."),
+    apk: Optional[Path] = typer.Option(None, "--apk", help="Install this app first, then run it (lab: built with `consentry lab build`)."),
     device: str = typer.Option("lab", "--device", help="lab | usb | usb:SERIAL"),
-    consent: str = typer.Option("none", "--consent", help="accept | refuse | none | accept-after=S | withdraw-after=S"),
+    consent: str = typer.Option("none", "--consent", help="accept | refuse | refuse=exit | none | accept-after=S | withdraw-after=S"),
     duration: Optional[float] = typer.Option(None, "--duration", help="Stop after S seconds (default: when the app ends; USB: 60)."),
     canary: bool = typer.Option(False, "--canary", help="Hooks return session-unique fake identifiers."),
     session: Optional[str] = typer.Option(None, "--session", help="Session name (default: APP-CONSENT-TIMESTAMP)."),
@@ -32,13 +33,24 @@ def run_command(
     confdir: Optional[str] = typer.Option(None, "--confdir", help="mitmproxy confdir (its CA); default ~/.mitmproxy."),
     withdraw_via: str = typer.Option("ui", "--withdraw-via", help="withdraw-after: ui (the app's 撤回同意 button, SDK consent APIs if none) | sdk (SDK consent APIs only)."),
     inject_ca: bool = typer.Option(False, "--inject-ca", help="USB: add the proxy CA to the app's CA store for this run (a tmpfs in its mount namespace)."),
+    permissions: str = typer.Option("none", "--permissions", help="With --apk: runtime permissions granted at install: none | all | NAME,NAME."),
+    keep_data: bool = typer.Option(False, "--keep-data", help="Keep the app's data (default: cleared before the run)."),
+    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="JSON file of extra consent-screen words (docs/runner.md)."),
+    consent_timeout: float = typer.Option(30.0, "--consent-timeout", help="Seconds the consent screen may take to show."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
 ) -> None:
+    from analyzer.devices.base import PermissionPolicy
     from analyzer.runner.consent import parse_consent_plan
     from analyzer.runner.progress import Progress
     from analyzer.runner.run import run_session
     from analyzer.runner.session import RunConfig, RunError
 
+    if (app_name is None) == (apk is None):
+        raise CliError("give exactly one of --app PACKAGE and --apk FILE")
+    if apk is not None:
+        if not apk.is_file():
+            raise CliError(f"no such app file: {apk}")
+        app_name = str(apk.resolve())
     try:
         plan = parse_consent_plan(consent)
     except ValueError as exc:
@@ -51,6 +63,12 @@ def run_command(
         raise CliError("--withdraw-via must be ui or sdk")
     if replay_unmatched not in ("kill", "forward"):
         raise CliError("--replay-unmatched must be kill or forward")
+    try:
+        permission_policy = PermissionPolicy.parse(permissions)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if not 0 < consent_timeout <= 3600:
+        raise CliError("--consent-timeout must be > 0 and at most 3600 seconds")
     if device.startswith("usb") and duration is None:
         duration = 60.0
     store = open_store()
@@ -60,6 +78,8 @@ def run_command(
         device=device, app=app_name, consent=plan, duration_s=duration, canary=canary, session_name=session,
         analyze=not no_analyze, replay_server=replay_server, replay_unmatched=replay_unmatched,
         dialog_timeout_ms=int(dialog_timeout * 1000), confdir=confdir, withdraw_via=withdraw_via, inject_ca=inject_ca,
+        permissions=permission_policy, keep_data=keep_data, lexicon=str(lexicon) if lexicon else None,
+        consent_timeout_s=consent_timeout,
     )
     try:
         result = run_session(store, config, progress=Progress(quiet=quiet))
@@ -106,7 +126,7 @@ def _esc(text: str) -> str:
 def demo_command(
     scenario: list[str] = typer.Option([], "--scenario", help="Run only this scenario (repeatable)."),
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", help="Where the HTML reports go (default: consentry-demo in the user data dir)."),
-    dialog_timeout: float = typer.Option(3.0, "--dialog-timeout", help="Seconds a lab app waits for a consent click."),
+    dialog_timeout: float = typer.Option(5.0, "--dialog-timeout", help="Seconds a lab app waits on an idle screen (for the consent driver) before it is left."),
     quiet: bool = typer.Option(True, "--quiet/--progress", help="Live progress of each session."),
 ) -> None:
     from analyzer.runner.demo import DemoError, default_output_dir, run_demo

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer.devices.base import AppTarget, DeviceBackend, DeviceError, LaunchOptions, ProxyPlan, RunningApp
+from analyzer.devices.base import (AppTarget, DeviceBackend, DeviceError, LaunchOptions, PermissionPolicy, ProxyPlan,
+                                   RunningApp)
 
 WAITING_TIMEOUT_S = 60.0
 STOP_GRACE_S = 3.0
@@ -43,14 +47,25 @@ def _as_dict(obj: Any) -> dict[str, Any]:
     return dict(vars(obj))
 
 
-class LabApp(RunningApp):
-    """The scenario JVM (a LabProcess): stdout lines parsed, stdin is the start gate."""
+@dataclass(frozen=True)
+class ChildProcess:
+    """Another process of the app (android:process), a JVM of its own."""
 
-    def __init__(self, process, frida_device: Any) -> None:
+    pid: int
+    name: str  # the full process name, e.g. com.labshop.pushdemo:push
+
+
+class LabApp(RunningApp):
+    """The app's main process (a LabProcess): stdout lines parsed, stdin is the start gate,
+    the control channel reaches its window manager."""
+
+    def __init__(self, process, frida_device: Any, package: str = "") -> None:
         self.process = process
         self.pid = process.pid
+        self.package = package
         self.frida_device = frida_device
         self.frida_session = None
+        self._control: Any = None
 
     def release(self) -> None:
         from analyzer.lab.launch import LabProcessError
@@ -70,14 +85,74 @@ class LabApp(RunningApp):
         return self.process.counts()
 
     def stop(self, timeout: float = STOP_GRACE_S) -> int | None:
+        if self._control is not None:
+            self._control.close()
         return self.process.terminate(timeout)
+
+    # --- the app's other processes (child gating; docs/labdevice.md) ---------------------------
+    def children(self) -> list[ChildProcess]:
+        """Every other process the app started so far."""
+        return [ChildProcess(pid, name) for pid, name in self.process.children()]
+
+    def on_child(self, callback: Callable[[ChildProcess], None]) -> None:
+        """Calls callback(child) when the app starts another process (on the stdout reader thread).
+
+        With child gating on (LaunchOptions.extra["child_gating"]) the child waits at its start
+        gate until resume_child(pid): attach to child.pid and load hooks first.
+        """
+        def listener(line: str) -> None:
+            if line.startswith("LAB:SPAWN "):
+                pid, _, name = line[len("LAB:SPAWN "):].partition(" ")
+                callback(ChildProcess(int(pid), name))
+
+        self.process.add_line_listener(listener)
+
+    def resume_child(self, pid: int) -> None:
+        self.command(f"RESUME {int(pid)}")
+
+    # --- the control channel ------------------------------------------------------------------
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+    def command(self, line: str) -> bytes:
+        from analyzer.lab.control import ControlClient, ControlError
+        from analyzer.lab.launch import LabProcessError
+
+        try:
+            if self._control is None:
+                self._control = ControlClient(self.process.control_port(timeout=WAITING_TIMEOUT_S))
+            return self._control.command(line)
+        except (ControlError, LabProcessError) as exc:
+            raise DeviceError(f"lab device: {exc}") from None
+
+
+LAUNCHER_XML = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation=\"0\"><node index=\"0\" text=\"\" "
+    "resource-id=\"\" class=\"android.widget.FrameLayout\" package=\"com.android.launcher3\" content-desc=\"\" "
+    "checkable=\"false\" checked=\"false\" clickable=\"false\" enabled=\"true\" focusable=\"false\" focused=\"false\" "
+    "scrollable=\"false\" long-clickable=\"false\" password=\"false\" selected=\"false\" bounds=\"[0,0][1080,2340]\" />"
+    "</hierarchy>"
+)
 
 
 class LabBackend(DeviceBackend):
+    """The JVM lab device: installed apps and their data on disk, each app run as its own JVM.
+
+    keep_data=False (the default until the runner clears data itself) wipes an app's data
+    before each spawn, as ``pm clear`` before a run does on a phone.
+    """
+
     kind = "lab"
 
-    def __init__(self, *, replay: bool = False) -> None:
+    def __init__(self, *, replay: bool = False, storage: Any = None, permissions: PermissionPolicy | None = None,
+                 keep_data: bool = False, child_gating: bool = False) -> None:
+        from analyzer.lab.device import LabDeviceStorage
+
         self.replay = replay
+        self.storage = storage or LabDeviceStorage()
+        self.permissions = permissions or PermissionPolicy("all")
+        self.keep_data = keep_data
+        self.child_gating = child_gating
         self._server: Any = None
         self._proxy: tuple[str, int] | None = None
         self._truststore: Path | None = None
@@ -104,18 +179,46 @@ class LabBackend(DeviceBackend):
         return info
 
     def resolve_app(self, app: str) -> AppTarget:
+        """A built lab app file (installed now), a built-in scenario name or its package."""
+        path = Path(app)
+        if path.suffix in (".apk", ".jar") or path.is_file():
+            return self.install(path, self.permissions)
         try:
             known = scenario_expectations()
         except ImportError as exc:
             raise DeviceError(f"the lab device is not available in this installation: {exc}") from None
         spec = known.get(app) or next((s for s in known.values() if (s.get("app") or {}).get("package") == app), None)
         if spec is None:
-            raise DeviceError(f"no lab scenario or package {app!r}; scenarios: {', '.join(sorted(known))}")
+            installed = self.storage.installed(app) if "." in app else None
+            if installed is not None:
+                return AppTarget(requested=app, package=installed.package, version=installed.version)
+            raise DeviceError(f"no lab scenario or installed package {app!r}; scenarios: {', '.join(sorted(known))}")
+        from analyzer.lab.apps import build_builtin
+        from analyzer.lab.build import LabBuildError
+
+        try:
+            apk = build_builtin(spec.get("app_dir") or spec["name"])
+        except LabBuildError as exc:
+            raise DeviceError(f"the lab app {spec['name']} did not build: {str(exc).splitlines()[0]}") from None
+        installed = self.storage.install(apk, self.permissions)
         info = spec.get("app") or {}
         return AppTarget(
-            requested=app, package=info.get("package", spec["name"]), version=str(info.get("version", "")),
+            requested=app, package=installed.package, version=installed.version or str(info.get("version", "")),
             first_party_domains=list(info.get("first_party_domains") or []), scenario=spec["name"], expectation=spec,
         )
+
+    def install(self, apk: Path, permissions: PermissionPolicy = PermissionPolicy()) -> AppTarget:
+        installed = self.storage.install(Path(apk), permissions)
+        return AppTarget(requested=str(apk), package=installed.package, version=installed.version)
+
+    def clear_app_data(self, package: str) -> None:
+        self.force_stop(package)
+        self.storage.clear(package)
+
+    def force_stop(self, package: str) -> None:
+        for app in self._apps:
+            if app.package == package and app.running():
+                app.stop(1)
 
     def proxy_plan(self) -> ProxyPlan:
         """The lab network addon; the lab backend server too, unless responses are replayed."""
@@ -136,19 +239,56 @@ class LabBackend(DeviceBackend):
         import frida
 
         from analyzer.devices import lab_net as network
-
         from analyzer.lab.launch import LabProcess, LabProcessError
 
-        cmd = network.command(target.scenario or target.package, proxy=self._proxy, truststore=self._truststore,
-                              server=self._server, dialog_timeout_ms=options.dialog_timeout_ms,
-                              withdraw_timeout_ms=options.withdraw_timeout_ms or options.dialog_timeout_ms)
+        installed = self.storage.installed(target.package)
+        if installed is None:
+            raise DeviceError(f"{target.package} is not installed on the lab device")
+        self.force_stop(target.package)
+        if not (self.keep_data or options.extra.get("keep_data")):
+            self.storage.clear(target.package)
+        cmd = network.command(installed.apk, proxy=self._proxy, truststore=self._truststore, server=self._server,
+                              dialog_timeout_ms=options.dialog_timeout_ms, data_dir=installed.data_dir,
+                              granted=installed.granted, child_gating=bool(options.extra.get("child_gating", self.child_gating)))
         try:
-            app = LabApp(LabProcess(cmd).start(), frida.get_local_device())
+            app = LabApp(LabProcess(cmd).start(), frida.get_local_device(), installed.package)
             self._apps.append(app)
             app.process.wait_for_line("LAB:WAITING", timeout=WAITING_TIMEOUT_S)
         except LabProcessError as exc:
             raise DeviceError(str(exc)) from None
         return app
+
+    # --- the UI, from outside the app ------------------------------------------------------------
+    def _foreground(self) -> LabApp | None:
+        running = [a for a in self._apps if a.running()]
+        return running[-1] if running else None
+
+    def dump_ui(self) -> str:
+        app = self._foreground()
+        if app is None:
+            return LAUNCHER_XML
+        return app.command("DUMP").decode("utf-8")
+
+    def tap(self, x: int, y: int) -> None:
+        app = self._foreground()
+        if app is None:
+            raise DeviceError("no app is running on the lab device")
+        app.command(f"TAP {int(x)} {int(y)}")
+
+    def screenshot(self) -> bytes:
+        app = self._foreground()
+        if app is None:
+            raise DeviceError("no app is running on the lab device")
+        return app.command("SCREENSHOT")
+
+    def device_time(self) -> float:
+        app = self._foreground()
+        if app is not None:
+            try:
+                return float(app.command("TIME"))
+            except (DeviceError, ValueError):
+                pass
+        return time.time() * 1000.0
 
     def network_stats(self) -> dict[str, Any]:
         """Requests the lab backend answered (replay runs have no backend)."""

@@ -60,15 +60,17 @@ def truststore_for(ca_cert_path: Path, workdir: Path) -> Path:
     return path
 
 
-def command(scenario: str, *, proxy: tuple[str, int] | None, truststore: Path | None, server: Any,
-            dialog_timeout_ms: int, withdraw_timeout_ms: int) -> list[str]:
+def command(app: Any, *, proxy: tuple[str, int] | None, truststore: Path | None, server: Any,
+            dialog_timeout_ms: int, data_dir: Path | None = None, granted: tuple[str, ...] = (),
+            child_gating: bool = False, withdraw_timeout_ms: int = 0) -> list[str]:
     from analyzer.lab.build import LabBuildError
     from analyzer.lab.launch import lab_command
 
     try:
         return lab_command(
-            scenario, proxy=proxy, truststore=truststore, dialog_timeout_ms=dialog_timeout_ms,
-            withdraw_timeout_ms=withdraw_timeout_ms, lab_ca=server.ca_cert if server is not None else None,
+            app, proxy=proxy, truststore=truststore, dialog_timeout_ms=dialog_timeout_ms,
+            lab_ca=server.ca_cert if server is not None else None, data_dir=data_dir, granted=granted,
+            child_gating=child_gating,
         )
     except LabBuildError as exc:
         raise DeviceError(f"the lab device did not build: {exc}") from None

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
+from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, PermissionPolicy, RunningApp
 
 # Where an app's TLS stack reads the system CAs: conscrypt's APEX store from Android 14
 # (API 34; updatable, mounted per process), /system before. Read through /proc/<pid>/root,
@@ -25,6 +25,12 @@ APEX_CA_DIR = "/apex/com.android.conscrypt/cacerts"
 APEX_CA_FROM_SDK = 34
 CA_STAGING_DIR = "/data/local/tmp/consentry-cacerts"
 _PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+_PERMISSION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
+# uiautomator writes to a file the shell user owns; /sdcard may be unmounted or scoped.
+UI_DUMP_PATH = "/data/local/tmp/consentry-window.xml"
+INSTALL_PATH = "/data/local/tmp/consentry-install.apk"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_RUNTIME_PERMISSION = re.compile(r"^\s+([A-Za-z0-9_.]+): granted=(true|false)")
 
 
 def connect_adb(serial: str | None):
@@ -331,6 +337,110 @@ class UsbBackend(DeviceBackend):
             raise DeviceError(f"could not attach to {target.package} (pid {pid}): {exc}") from None
         return UsbApp(device, pid, session, target.package)
 
+    # -- per-run app state (pm / am) ------------------------------------------------------
+    def install(self, apk: Path, permissions: PermissionPolicy = PermissionPolicy()) -> AppTarget:
+        """``pm install -r`` the APK, then make its runtime permissions exactly ``permissions``."""
+        from analyzer.devices.apk import ApkError, read_apk
+
+        try:
+            info = read_apk(Path(apk))
+        except ApkError as exc:
+            raise DeviceError(str(exc)) from None
+        if not _PACKAGE_RE.match(info.package):
+            raise DeviceError(f"{apk}: the manifest's package {info.package!r} is not a package name")
+        self.adb.push(str(apk), INSTALL_PATH)
+        flags = "-r -g" if permissions.mode == "all" else "-r"
+        out = self.sh(f"pm install {flags} {INSTALL_PATH}; rm -f {INSTALL_PATH}")
+        if "Success" not in (line.strip() for line in out.splitlines()):
+            raise DeviceError(f"could not install {Path(apk).name}: {_first_line(out) or 'no answer from pm install'}")
+        if permissions.mode != "all":
+            self._set_runtime_permissions(info.package, set(permissions.names))
+        return self.resolve_app(info.package)
+
+    def runtime_permissions(self, package: str) -> dict[str, bool]:
+        """The app's runtime permissions and whether each is granted (``dumpsys package``)."""
+        dump = self.sh(f"dumpsys package {shlex.quote(package)}")
+        perms: dict[str, bool] = {}
+        inside = False
+        for line in dump.splitlines():
+            if line.strip() == "runtime permissions:":
+                inside = True
+                continue
+            m = _RUNTIME_PERMISSION.match(line) if inside else None
+            if m is None:
+                inside = False
+                continue
+            perms[m.group(1)] = m.group(2) == "true"
+        return perms
+
+    def _set_runtime_permissions(self, package: str, wanted: set[str]) -> None:
+        bad = sorted(p for p in wanted if not _PERMISSION_RE.match(p))
+        if bad:
+            raise DeviceError(f"not a permission name: {bad[0]!r}")
+        for name, granted in sorted(self.runtime_permissions(package).items()):
+            if granted and name not in wanted:
+                self._pm_permission("revoke", package, name)
+        for name in sorted(wanted):
+            self._pm_permission("grant", package, name)
+
+    def _pm_permission(self, verb: str, package: str, name: str) -> None:
+        out = self.sh(f"pm {verb} {package} {name}")
+        if out:  # pm grant/revoke print nothing on success, an exception otherwise
+            lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+            reason = next((ln for ln in lines if "Exception" in ln and ":" in ln and not ln.startswith("Exception occurred")), lines[0])
+            raise DeviceError(f"could not {verb} {name} for {package}: {reason}")
+
+    def clear_app_data(self, package: str) -> None:
+        if not _PACKAGE_RE.match(package):
+            raise DeviceError(f"not a package name: {package!r}")
+        out = self.sh(f"pm clear {package}")
+        if _first_line(out) != "Success":
+            raise DeviceError(f"could not clear the data of {package}: pm clear said {_first_line(out) or 'nothing'}")
+
+    def force_stop(self, package: str) -> None:
+        if not _PACKAGE_RE.match(package):
+            raise DeviceError(f"not a package name: {package!r}")
+        self.sh(f"am force-stop {package}")
+
+    # -- the UI from outside the app (uiautomator / input / screencap) ---------------------
+    def dump_ui(self) -> str:
+        # The file is removed first so a failed dump can never hand back the previous screen.
+        out = self.sh(f"rm -f {UI_DUMP_PATH}; uiautomator dump {UI_DUMP_PATH}")
+        if "dumped to:" not in out:  # "UI hierchary dumped to: PATH" (sic) on success
+            raise DeviceError(f"uiautomator dump failed: {_first_line(out) or 'no output'}")
+        xml = self.sh(f"cat {UI_DUMP_PATH}")
+        if "<hierarchy" not in xml:
+            raise DeviceError(f"uiautomator dump failed: {_first_line(xml) or 'empty dump'}")
+        return xml
+
+    def tap(self, x: int, y: int) -> None:
+        out = self.sh(f"input tap {int(x)} {int(y)}")
+        if out:
+            raise DeviceError(f"input tap {int(x)} {int(y)} failed: {_first_line(out)}")
+
+    def screenshot(self) -> bytes:
+        data = self.exec_out("screencap -p")
+        if data.startswith(b"\x89PNG\r\r\n"):  # a pty turned every \n into \r\n (old adbd)
+            data = data.replace(b"\r\n", b"\n")
+        if not data.startswith(PNG_MAGIC):
+            raise DeviceError(f"screencap failed: {_first_line(data.decode('utf-8', 'replace')) or 'no output'}")
+        return data
+
+    def exec_out(self, command: str) -> bytes:
+        """A command's raw stdout, as ``adb exec-out`` gives it."""
+        return self.adb.shell(command, encoding=None, rstrip=False)
+
+    def device_time(self) -> float:
+        out = self.sh("date +%s.%N")
+        try:
+            return float(out) * 1000.0
+        except ValueError:
+            pass
+        try:  # toolbox date without %N: whole seconds
+            return float(out.split(".")[0]) * 1000.0
+        except ValueError:
+            raise DeviceError(f"cannot read the device clock: date said {_first_line(out)!r}") from None
+
     def close(self) -> None:
         """Undo device changes in reverse order; one failure does not skip the rest."""
         if self._closed:
@@ -342,3 +452,10 @@ class UsbBackend(DeviceBackend):
                 undo()
             except Exception:  # noqa: BLE001 - best effort: the device may be gone
                 pass
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return ""

@@ -1,4 +1,5 @@
-"""Evidence bundles: one zip with the report, the traffic, the events and a manifest.
+"""Evidence bundles: one zip with the report, the traffic, the events, the consent
+screens (UI dumps and screenshots, ``ui/``) and a manifest.
 
 ``manifest.json`` lists the SHA-256 and size of every other file, the tool version and
 the creation time, and ``manifest_sha256``: the hash of the manifest itself (canonical
@@ -82,6 +83,26 @@ def _report_files(store, session_name: str, directory: Path) -> list[str]:
     return ["report.json", "report.html"]
 
 
+def _ui_evidence_files(store, session_id, directory: Path) -> list[str]:
+    """The consent driver's dumps and screenshots (``ui/``), each once, with an index of every step."""
+    from analyzer.store.ui_evidence import ui_blob, ui_evidence
+
+    rows = ui_evidence(store, session_id)
+    if not rows:
+        return []
+    (directory / "ui").mkdir()
+    names, index = [], []
+    for row in rows:
+        path = f"ui/{row.sha256}.{'png' if row.kind == 'screenshot' else 'xml'}"
+        if path not in names:
+            (directory / path).write_bytes(ui_blob(store, row.sha256))
+            names.append(path)
+        index.append({"seq": row.seq, "step": row.step, "phase": row.phase, "kind": row.kind, "purpose": row.purpose,
+                      "device_ts_ms": row.device_ts_ms, "sha256": row.sha256, "path": path, "node": row.node})
+    (directory / "ui" / "evidence.json").write_text(json.dumps(index, ensure_ascii=False, indent=2), encoding="utf-8")
+    return ["ui/evidence.json", *names]
+
+
 def _file_entry(path: Path) -> dict[str, Any]:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -111,6 +132,7 @@ def write_bundle(store, session_name: str, output: str | Path, *, include_report
             json.dumps(session_document(store, session), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
         names = ["session.json", "identifiers.json", "events.jsonl", "flows.har", "flows.mitm"]
+        names += _ui_evidence_files(store, session.id, work)
         if include_report:
             names = _report_files(store, session_name, work) + names
         manifest: dict[str, Any] = {

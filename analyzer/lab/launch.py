@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -29,8 +30,20 @@ class LabProcessError(RuntimeError):
     pass
 
 
+def resolve_apk(app: str | Path) -> Path:
+    """A built-in scenario name (its app is built, cached) or the path of a built lab app."""
+    path = Path(app)
+    if path.suffix in (".apk", ".jar") or path.is_file():
+        return path
+    from analyzer.lab.apps import build_builtin
+    from analyzer.lab.scenarios import load_scenarios
+
+    scenario = load_scenarios().get(str(app))
+    return build_builtin(scenario.app_dir if scenario is not None else str(app))
+
+
 def lab_command(
-    scenario: str,
+    app: str | Path,
     *,
     proxy: tuple[str, int] | None,
     truststore: Path | None,
@@ -42,16 +55,28 @@ def lab_command(
     gate: bool = True,
     classpath: Path | None = None,
     java_options: Iterable[str] = (),
+    data_dir: Path | None = None,
+    control_port: int | None = 0,
+    granted: Iterable[str] = (),
+    child_gating: bool = False,
     extra: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """The java command line of one lab app run.
+    """The java command line of one lab app process.
 
+    app: a built-in scenario name or a built lab app (APP.apk);
     proxy: the HTTP proxy every request goes through (the phone's global proxy);
     truststore: PKCS12 trust store with the proxy CA (the rooted phone's system CA);
-    pins: OkHttp pins the pinned scenario expects (default: a pin nothing matches);
-    lab_ca: the CA the pinned scenario's own trust manager bundles;
-    extra: more app options, {"name": value} becomes "--name value" (True: just "--name").
+    dialog_timeout_ms: how long the simulated user stays on an idle screen before pressing
+      Home (and, idle again, leaving the app); withdraw_timeout_ms is accepted for old callers;
+    pins / lab_ca: provisioned as system properties labdevice.pins / labdevice.lab_ca;
+    data_dir: the app's data directory (default: a fresh one);
+    control_port: the device-control port (0: any free port, printed as LAB:CONTROL; None: none);
+    child_gating: the app's other processes wait at their gate until RESUME <pid>;
+    extra: more options, {"name": value} becomes "--name value" (True: just "--name").
     """
+    apk = resolve_apk(app)
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="consentry-labdata-"))
     cmd = [tool("java"), *JVM_OPTIONS, *java_options]
     if proxy is not None:
         host, port = proxy
@@ -61,8 +86,15 @@ def lab_command(
     if truststore is not None:
         cmd += [f"-Djavax.net.ssl.trustStore={truststore}", f"-Djavax.net.ssl.trustStorePassword={truststore_password}",
                 "-Djavax.net.ssl.trustStoreType=PKCS12"]
-    cmd += ["-cp", str(classpath or ensure_built()), MAIN_CLASS, "--scenario", scenario,
-            "--dialog-timeout-ms", str(int(dialog_timeout_ms)), "--withdraw-timeout-ms", str(int(withdraw_timeout_ms))]
+    cmd += ["-cp", str(classpath or ensure_built()), MAIN_CLASS, "--apk", str(apk), "--data-dir", str(data_dir),
+            "--idle-exit-ms", str(int(dialog_timeout_ms))]
+    if control_port is not None:
+        cmd += ["--control-port", str(int(control_port))]
+    granted = list(granted)
+    if granted:
+        cmd += ["--grant", ",".join(granted)]
+    if child_gating:
+        cmd.append("--child-gating")
     for pin in pins:
         cmd += ["--pin", pin]
     if lab_ca is not None:
@@ -94,6 +126,12 @@ class LabProcess:
         self._stderr: list[str] = []
         self._changed = threading.Condition()
         self._eof = False
+        self._listeners: list[Any] = []
+
+    def add_line_listener(self, listener) -> None:
+        """Calls listener(line) for every stdout line from now on (on the reader thread)."""
+        with self._changed:
+            self._listeners.append(listener)
 
     def start(self) -> "LabProcess":
         env = {**os.environ, **(self._env or {})}
@@ -121,9 +159,16 @@ class LabProcess:
     def _read_stdout(self) -> None:
         assert self._proc and self._proc.stdout
         for line in self._proc.stdout:
+            text = line.rstrip("\r\n")
             with self._changed:
-                self._lines.append(line.rstrip("\r\n"))
+                self._lines.append(text)
                 self._changed.notify_all()
+                listeners = list(self._listeners)
+            for listener in listeners:
+                try:
+                    listener(text)
+                except Exception:  # noqa: BLE001 - a listener's bug must not stop the reader
+                    pass
         with self._changed:
             self._eof = True
             self._changed.notify_all()
@@ -142,9 +187,40 @@ class LabProcess:
         return list(self._stderr)
 
     def lab_lines(self, kind: str) -> list[str]:
-        """The rest of every "LAB:<kind> ..." line, e.g. lab_lines("HTTP")."""
+        """The rest of every "LAB:<kind> ..." line of the main process, e.g. lab_lines("HTTP").
+
+        The app's own logcat lines with that tag count too ("LAB:LOG I/HTTP: 200 POST ...").
+        """
         prefix = f"LAB:{kind} "
-        return [line[len(prefix):] for line in self.lines() if line.startswith(prefix)]
+        out = []
+        for line in self.lines():
+            if line.startswith(prefix):
+                out.append(line[len(prefix):])
+            elif line.startswith("LAB:LOG ") and line[9:].startswith(f"/{kind}: "):
+                out.append(line[9 + len(kind) + 3:])
+        return out
+
+    def logcat(self, tag: str | None = None) -> list[str]:
+        """The app's android.util.Log messages ("LAB:LOG I/TAG: msg"), of one tag when given."""
+        out = []
+        for line in self.lines():
+            if line.startswith("LAB:LOG ") and ": " in line:
+                head, _, msg = line[8:].partition(": ")
+                if tag is None or head.split("/", 1)[-1] == tag:
+                    out.append(msg)
+        return out
+
+    def control_port(self, timeout: float = 30.0) -> int:
+        """The device-control port the app opened (LAB:CONTROL)."""
+        return int(self.wait_for_line("LAB:CONTROL ", timeout=timeout).split()[1])
+
+    def children(self) -> list[tuple[int, str]]:
+        """(pid, process name) of every other process the app started (LAB:SPAWN)."""
+        out = []
+        for rest in self.lab_lines("SPAWN"):
+            pid, _, name = rest.partition(" ")
+            out.append((int(pid), name))
+        return out
 
     def counts(self) -> dict[str, int]:
         """API -> calls, from the LAB:COUNT lines printed at the end."""
@@ -191,6 +267,16 @@ class LabProcess:
         except subprocess.TimeoutExpired:
             raise LabProcessError(f"lab app did not exit within {timeout:g}s") from None
 
+    def kill_children(self) -> None:
+        """Ends the app's other processes (a killed parent JVM cannot do it itself)."""
+        import signal
+
+        for pid, _name in self.children():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def terminate(self, timeout: float = 5.0) -> int | None:
         """Stop the app (SIGTERM, then SIGKILL); returns its exit code."""
         if self._proc is None:
@@ -202,6 +288,7 @@ class LabProcess:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait(timeout)
+        self.kill_children()
         for stream in (self._proc.stdin,):
             try:
                 if stream:

@@ -52,6 +52,11 @@ class Scenario(_Open):
     counts: dict[str, int] = Field(default_factory=dict, description="exact LAB:COUNT values for any choice")
     pinned_hosts: list[str] = Field(default_factory=list, description="hosts whose requests fail without an unpinning hook")
     sdks: list[str] = Field(default_factory=list, description="canonical SDK ids present in the app")
+    app_dir: str = Field("", description="the app's directory under labdevice/apps (default: the scenario name)")
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.app_dir:
+            self.app_dir = self.name
 
 
 @lru_cache(maxsize=1)

@@ -43,6 +43,13 @@ class ConsentEvent(_EventBase):
     sdk: str | None = None
     api: str | None = None
     text: str | None = None
+    # Set by the consent driver (analyzer/runner/consent.py): how the decision was made
+    # (ui-tree, hooks-rpc, sdk-api-call), the lexicon words matched on screen, the tapped
+    # node and the content hashes of the dumps/screenshots around the tap.
+    via: str | None = None
+    matched: list[str] | None = None
+    node: dict[str, Any] | None = None
+    evidence: dict[str, Any] | None = None
 
 
 class IdentifierEvent(_EventBase):

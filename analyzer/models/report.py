@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 REPORT_SCHEMA_ID = "consentry.report/1"
 
@@ -85,6 +85,12 @@ class ConsentMark(_Open):
     source: str
     sdk: str | None = None
     text: str | None = None
+    via: str | None = Field(None, description="how the consent driver acted: ui-tree, hooks-rpc, sdk-api-call")
+    matched: list[str] | None = Field(None, description="consent-screen words and button label matched on screen")
+    node: dict[str, Any] | None = Field(None, description="the tapped node (text, resource_id, class, bounds)")
+    evidence: dict[str, Any] | None = Field(
+        None, description="sha256 of the UI dumps/screenshots around the tap (step, before, after, shown)"
+    )
 
 
 class Clause(_Open):
@@ -129,6 +135,8 @@ class Report(_Open):
     api_calls: list[ApiCallRef] = Field(default_factory=list, description="sensitive calls, for the timeline")
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # Screenshots the HTML report embeds (sha256 -> PNG); not part of the JSON contract.
+    _ui_images: dict[str, bytes] = PrivateAttr(default_factory=dict)
 
 
 def report_json_schema() -> dict[str, Any]:

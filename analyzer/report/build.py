@@ -20,6 +20,7 @@ from analyzer.models.events import PII_KINDS
 from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
 from analyzer.rules import RulesetError, load_ruleset
 from analyzer.store.types import utcnow
+from analyzer.store.ui_evidence import consent_screenshots, consent_ui_details
 
 MAX_API_CALLS = 10_000  # entries in the report's call list (batched events; counts stay exact)
 
@@ -37,7 +38,8 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
     counts = store.counts(session.id)
     transition_seqs = {t.mark.seq for t in ctx.timeline.transitions}
     api_calls, calls_total = _api_calls(ctx)
-    return Report(
+    ui = consent_ui_details(store, session.id)
+    report = Report(
         generated_at=iso(utcnow()),
         tool={"name": "consentry", "version": __version__, "ruleset_version": run.ruleset_version,
               "analysis_run": str(run.id), "analysed_at": iso(run.finished_at) if run.finished_at else None,
@@ -47,7 +49,7 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
             ConsentMark(
                 ts=m.ts_iso, ts_device_ms=m.ts_device_ms if m.clock == "device" else None, action=m.action,
                 source=m.source, sdk=m.sdk, text=m.text, api=m.api, changes_phase=m.seq in transition_seqs,
-                derived_from_click=m.derived_from_click,
+                derived_from_click=m.derived_from_click, **ui.get(m.seq, {}),
             )
             for m in ctx.timeline.marks
             if m.action in ("shown", "granted", "refused", "withdrawn")
@@ -57,6 +59,8 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
         summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls), run.stats),
         api_calls=api_calls,
     )
+    report._ui_images = consent_screenshots(store, report.consent)
+    return report
 
 
 def _ruleset_of(version: str):

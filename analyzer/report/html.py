@@ -19,7 +19,7 @@ import analyzer
 from analyzer.models.report import REPORT_SCHEMA_ID, Report
 from analyzer.report.labels import Labels
 from analyzer.report.timeline import build_timeline
-from analyzer.report.views import STACK_LIMIT, build_view, overview
+from analyzer.report.views import STACK_LIMIT, build_view, consent_screens, overview
 
 TEMPLATES = Path(__file__).parent / "templates"
 SHOW_LIMIT = 4000
@@ -83,6 +83,7 @@ def render_html(reports: Report | Sequence[Report], *, lang: str = "en", nonce: 
         page_title=" — ".join(b for b in title_bits if b),
         nonce=nonce or secrets.token_urlsafe(16),
         timeline=build_timeline,
+        consent_screens=consent_screens,
         show=show,
         stack_limit=STACK_LIMIT,
     )

@@ -55,6 +55,7 @@ class Mark:
     ts: str
     source: str
     label_y: float
+    index: int = -1  # position in report.consent
 
 
 @dataclass
@@ -131,6 +132,7 @@ def build_timeline(report: Report) -> Timeline:
     finding_times = [(f, parse_ts(f.ts)) for f in report.findings]
     call_times = [(c, parse_ts(c.ts)) for c in report.api_calls]
     mark_times = [(m, parse_ts(m.ts)) for m in report.consent]
+    mark_index = {id(m): i for i, m in enumerate(report.consent)}
     known = [t for _, t in finding_times + call_times + mark_times if t is not None]
     known += [t for t in (parse_ts(report.session.started_at), parse_ts(report.session.ended_at)) if t is not None]
     t0 = min(known) if known else 0.0
@@ -164,7 +166,7 @@ def build_timeline(report: Report) -> Timeline:
     ordered = sorted(mark_times, key=lambda mt: mt[1] if mt[1] is not None else t0)
     rows = _label_rows([x_of(t) for _, t in ordered], [len(m.action) for m, _ in ordered])
     marks = [
-        Mark(x_of(t), m.action, m.ts, m.source, label_y=12 + LABEL_ROW_HEIGHT * row)
+        Mark(x_of(t), m.action, m.ts, m.source, label_y=12 + LABEL_ROW_HEIGHT * row, index=mark_index[id(m)])
         for (m, t), row in zip(ordered, rows)
     ]
     return Timeline(

@@ -220,3 +220,40 @@ def overview(views: list[ReportView]) -> tuple[list[RuleInfo], list[dict[str, An
         counts = {v.rule.id: v.count for v in view.verdicts}
         columns.append({"view": view, "counts": [counts.get(r.id) for r in ordered]})
     return ordered, columns
+
+
+@dataclass
+class ConsentScreen:
+    """A consent mark with the screenshot of its screen, shown beside the timeline."""
+
+    index: int  # position of the mark in report.consent (the timeline links to it)
+    action: str
+    ts: str
+    via: str
+    matched: list[str]
+    tapped: str
+    bounds: str
+    screen_text: str
+    data_uri: str
+
+
+def consent_screens(report: Report) -> list[ConsentScreen]:
+    import base64
+
+    from analyzer.store.ui_evidence import mark_screenshot_sha
+
+    images = getattr(report, "_ui_images", None) or {}
+    out = []
+    for index, mark in enumerate(report.consent):
+        sha = mark_screenshot_sha(mark.evidence)
+        png = images.get(sha) if sha else None
+        if png is None:
+            continue
+        node = mark.node or {}
+        out.append(ConsentScreen(
+            index=index, action=mark.action, ts=mark.ts, via=mark.via or mark.source, matched=list(mark.matched or []),
+            tapped=str(node.get("text") or node.get("content_desc") or node.get("resource_id") or ""),
+            bounds=str(node.get("bounds") or ""), screen_text=mark.text or "",
+            data_uri="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        ))
+    return out

@@ -37,6 +37,7 @@ class DemoRow:
     result: RunResult | None
     check: CheckResult
     findings: list[dict[str, Any]] = field(default_factory=list)
+    consent: list[tuple[str, str]] = field(default_factory=list)  # (action, via) the driver recorded
 
 
 @dataclass
@@ -62,6 +63,35 @@ def plan_for(choice: str):
     return parse_consent_plan(choice)
 
 
+def demo_choices(spec: dict[str, Any]) -> list[str]:
+    """The consent choices a scenario is run with: those it declares, plus a withdrawal where its UI has one."""
+    choices = list(spec.get("consent_choices") or (spec.get("expect") or {}).keys())
+    if (spec.get("consent_ui") or {}).get("withdraw") and "withdraw" not in choices:
+        choices.append("withdraw")
+    return choices
+
+
+def launches_for(spec: dict[str, Any], choice: str) -> int:
+    """Which launch of the app a choice's session is: its expectation says (``launches``); a
+    withdrawal is made on the launch that shows the consent screen (``consent_ui.launches``)."""
+    expectation = (spec.get("expect") or {}).get(choice) or {}
+    value = expectation.get("launches")
+    if value is None and choice == "withdraw":
+        value = (spec.get("consent_ui") or {}).get("launches")
+    try:
+        return max(int(value or 1), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def screen_expected(spec: dict[str, Any], launch: int) -> bool:
+    """Whether the app shows its consent screen on this launch (second-launch dialogs do not on the first)."""
+    try:
+        return launch >= int((spec.get("consent_ui") or {}).get("launches") or 1)
+    except (TypeError, ValueError):
+        return True
+
+
 def select_scenarios(names: list[str] | None) -> list[dict[str, Any]]:
     from analyzer.devices.lab import scenario_expectations
 
@@ -80,7 +110,7 @@ def run_demo(
     scenarios: list[str] | None,
     output_dir: Path,
     console: Console,
-    dialog_timeout_ms: int = 3000,
+    dialog_timeout_ms: int = 5000,
     quiet: bool = True,
     db_url: str | None = None,
 ) -> DemoOutcome:
@@ -95,14 +125,25 @@ def run_demo(
     rows: list[DemoRow] = []
     for spec in chosen:
         name = spec["name"]
-        for choice, expectation in (spec.get("expect") or {}).items():
+        for choice in demo_choices(spec):
+            expectation = (spec.get("expect") or {}).get(choice) or {}
             plan = plan_for(choice)
             session = f"demo-{stamp}-{name}-{choice}"
             console.print(f"[bold]{escape(name)}[/bold] consent={choice} -> session {escape(session)}", soft_wrap=True)
-            config = RunConfig(device="lab", app=name, consent=plan, duration_s=DEMO_DURATION_S,
-                               session_name=session, dialog_timeout_ms=dialog_timeout_ms)
+            progress = Progress(console=console, quiet=quiet, live=False)
             try:
-                result = run_session(store, config, progress=Progress(console=console, quiet=quiet, live=False))
+                # Apps that ask only on a later launch are launched before (data kept), as a tester would.
+                launch = launches_for(spec, choice)
+                for earlier in range(1, launch):
+                    run_session(store, RunConfig(device="lab", app=name, consent=parse_consent_plan("none"),
+                                                 duration_s=DEMO_DURATION_S, session_name=f"{session}-launch{earlier}",
+                                                 dialog_timeout_ms=dialog_timeout_ms, keep_data=earlier > 1,
+                                                 analyze=False),
+                                progress=progress)
+                config = RunConfig(device="lab", app=name, consent=plan, duration_s=DEMO_DURATION_S,
+                                   session_name=session, dialog_timeout_ms=dialog_timeout_ms,
+                                   keep_data=launch > 1)
+                result = run_session(store, config, progress=progress)
             except RunError as exc:
                 rows.append(DemoRow(name, choice, None, CheckResult(name, choice, [f"run failed: {exc}"])))
                 continue
@@ -112,15 +153,41 @@ def run_demo(
                 check.failures.append("not analysed: " + "; ".join(result.problems[-1:]))
             if result.status != "finished":
                 check.failures.append(f"session ended {result.status}: {result.status_detail}")
+            carried = consent_carried_out(store, session)
+            check.failures.extend(consent_failures(plan, carried, screen=screen_expected(spec, launch)))
             if spec.get("counts"):
                 session_id = store.get_session(session).id
                 check_counts(check, result.app_counts, stored_api_counts(store, session_id), spec["counts"])
-            rows.append(DemoRow(name, choice, result, check, findings))
+            rows.append(DemoRow(name, choice, result, check, findings, carried))
             mark = "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]"
             console.print(f"  {mark} {len(findings)} findings" + "".join(f"\n    - {escape(f)}" for f in check.failures), soft_wrap=True)
     reports = write_reports(store, rows, output_dir, console)
     print_summary(rows, reports, console)
     return DemoOutcome(rows, reports)
+
+
+# What a plan must have done on the app's own consent UI (source ui events).
+PLAN_ACTIONS = {"accept": ("shown", "granted"), "accept-after": ("shown", "granted"), "refuse": ("shown", "refused"),
+                "none": ("shown",), "withdraw-after": ("shown", "granted", "withdrawn")}
+
+
+def consent_carried_out(store, session_name: str) -> list[tuple[str, str]]:
+    """The consent steps the driver recorded in a session: (action, via), in order."""
+    session_id = store.get_session(session_name).id
+    out = []
+    for row in store.iter_events(session_id, types=["consent"]):
+        data = row.data or {}
+        if data.get("source") == "ui" and data.get("via"):
+            out.append((str(data.get("action")), str(data.get("via"))))
+    return out
+
+
+def consent_failures(plan, carried: list[tuple[str, str]], *, screen: bool = True) -> list[str]:
+    done = [action for action, _ in carried]
+    if not screen:  # a launch without a consent screen: nothing may have been done on one
+        return [f"a consent step {a!r} recorded on a launch without a consent screen" for a in done if a != "shown"]
+    missing = [a for a in PLAN_ACTIONS.get(plan.choice, ()) if a not in done]
+    return [f"consent not carried out: no {a!r} step on the app's consent UI" for a in missing]
 
 
 def write_reports(store, rows: list[DemoRow], output_dir: Path, console: Console) -> dict[str, Path]:
@@ -159,11 +226,12 @@ def _sdks(findings: list[dict[str, Any]]) -> str:
 
 def print_summary(rows: list[DemoRow], reports: dict[str, Path], console: Console) -> None:
     table = Table(title="consentry demo")
-    for col in ("scenario", "consent", "status", "findings by phase", "SDKs", "check"):
+    for col in ("scenario", "consent", "status", "done on the consent UI", "findings by phase", "SDKs", "check"):
         table.add_column(col)
     for row in rows:
         status = row.result.status if row.result else "error"
-        table.add_row(row.scenario, row.choice, status, _phases(row.findings), _sdks(row.findings),
+        done = ", ".join(f"{a}" + ("" if via == "ui-tree" else f" ({via})") for a, via in row.consent) or "-"
+        table.add_row(row.scenario, row.choice, status, done, _phases(row.findings), _sdks(row.findings),
                       "[green]PASS[/green]" if row.check.passed else "[red]FAIL[/red]")
     console.print(table)
     for package, path in sorted(reports.items()):

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, RunningApp
+from analyzer.devices.base import AppProcess, AppTarget, DeviceBackend, DeviceError, LaunchOptions, PermissionPolicy, RunningApp
 from analyzer.models.events import ConsentEvent, Event
 from analyzer.runner.clock import ClockEstimate, estimate_offset, frida_clock_probe
-from analyzer.runner.consent import ConsentDriver, ConsentPlan
+from analyzer.runner.appstate import prepare_app_state
+from analyzer.runner.consent import ConsentDriver, ConsentPlan, HookConsentDriver, shows_ui_tree
 from analyzer.runner.progress import Progress
 from analyzer.runner.status import EndSignals, decide_status
 from analyzer.store.types import utcnow
@@ -71,6 +72,10 @@ class RunConfig:
     confdir: str | None = None
     withdraw_via: str = "ui"  # ui: the app's withdraw button, SDK APIs if none; sdk: the SDK APIs only
     inject_ca: bool = False  # usb: mount the proxy CA into the app's CA store for this run
+    permissions: PermissionPolicy = field(default_factory=PermissionPolicy)  # --apk installs grant these
+    keep_data: bool = False  # default: the app's data is cleared before the run (pm clear)
+    lexicon: str | None = None  # a lexicon file extending the consent driver's words
+    consent_timeout_s: float = 30.0  # how long the consent screen may take to show
 
 
 @dataclass
@@ -120,7 +125,8 @@ class SessionRunner:
         self.app: RunningApp | None = None
         self.proxy: Any = None
         self.writer: Any = None
-        self.driver: ConsentDriver | None = None
+        self.driver: ConsentDriver | HookConsentDriver | None = None
+        self.lexicon = None
         self.clock: ClockEstimate | None = None
         self.received: collections.Counter[str] = collections.Counter()  # events the hooks delivered
         self.runner_events: collections.Counter[str] = collections.Counter()  # events the runner added
@@ -144,11 +150,14 @@ class SessionRunner:
     def run(self) -> RunResult:
         cfg = self.config
         try:
-            target = self.backend.resolve_app(cfg.app)
+            target = self._target()
             device_info = self.backend.describe()
-        except DeviceError as exc:
+            self.lexicon = _load_lexicon(cfg.lexicon)
+            state_notes = prepare_app_state(self.backend, target, cfg.consent, keep_data=cfg.keep_data)
+        except (DeviceError, RunError) as exc:
             self.backend.close()
             raise RunError(str(exc)) from None
+        self.problems.extend(state_notes)
         name = cfg.session_name or default_session_name(self.store, target, cfg.consent)
         if self.store.find_session(name) is not None:
             self.backend.close()
@@ -266,18 +275,17 @@ class SessionRunner:
         self.backend.route_traffic(self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
         self.writer = BatchWriter(self.store, self.session_id, interval=0.25)
         self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
-                                                            extra={"child_gating": True}))
+                                                            extra={"child_gating": True, "keep_data": self.config.keep_data}))
         self._update_runner_meta(pid=self.app.pid, proxy=f"{self.proxy.host}:{self.proxy.port}",
                                  proxy_pid=self.proxy.process.pid)
         self._measure_clock()
         self.hooks = self._open_hooks(canary)
-        self.driver = ConsentDriver(
-            self.config.consent, self.hooks, self._record_runner_event,
-            device_now_ms=self._device_now_ms, note=self._driver_note,
-            withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=self.config.withdraw_via != "sdk",
-        )
+        self.driver = self._consent_driver(target)
         if self._watch_other_processes(target.package, canary):
             self.progress.note("the app's other processes are held at their start and hooked")
+        # Resume first: on ART the Java bridge only becomes usable once the app is bound,
+        # which happens after resume (docs/hooks.md), so waiting for readiness before
+        # resuming would deadlock.
         self.app.release()
         self.progress.note("app released from its start gate")
         try:
@@ -285,6 +293,34 @@ class SessionRunner:
         except Exception as exc:  # noqa: BLE001 - HookSessionError or a detach
             raise RunError(f"hooks not ready: {exc}") from None
         self.progress.note(f"hooks ready: {getattr(ready, 'targets', '?')} targets")
+        if isinstance(self.driver, ConsentDriver):
+            self.driver.start()
+
+    def _target(self) -> AppTarget:
+        """``--apk FILE`` is installed with the run's permission policy; ``--app`` names an app."""
+        path = Path(self.config.app)
+        if path.suffix in (".apk", ".jar") and path.is_file():
+            return self.backend.install(path, self.config.permissions)
+        return self.backend.resolve_app(self.config.app)
+
+    def _consent_driver(self, target: AppTarget):
+        """The plan is carried out on the UI tree; only a device without one uses the hooks' clicks."""
+        withdraw_via_ui = self.config.withdraw_via != "sdk"
+        if not shows_ui_tree(self.backend):
+            return HookConsentDriver(
+                self.config.consent, self.hooks, self._record_runner_event,
+                device_now_ms=self._device_now_ms, note=self._driver_note,
+                withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=withdraw_via_ui,
+            )
+        from analyzer.store.ui_evidence import evidence_sink
+
+        return ConsentDriver(
+            self.config.consent, self.backend, self._record_runner_event, package=target.package,
+            lexicon=self.lexicon, evidence=evidence_sink(self.store, self.session_id), note=self._driver_note,
+            hooks=self.hooks, withdraw_fallback=self._withdraw_via_sdk_apis, withdraw_via_ui=withdraw_via_ui,
+            find_timeout_s=self.config.consent_timeout_s,
+            device_now_ms=self._device_now_ms if self.clock is not None else None,
+        )
 
     def _open_hooks(self, canary: dict[str, str] | None, process: AppProcess | None = None):
         config = {"canary": canary, "batch_ms": self.config.batch_ms, "stack_depth": self.config.stack_depth,
@@ -551,3 +587,12 @@ class SessionRunner:
             self.problems.append(f"analysis failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__} "
                                  f"(re-run with `consentry analyze {name}`)")
             return None
+
+
+def _load_lexicon(path: str | None):
+    from analyzer.runner.lexicon import LexiconError, load_lexicon
+
+    try:
+        return load_lexicon(path)
+    except LexiconError as exc:
+        raise RunError(str(exc)) from None

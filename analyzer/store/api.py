@@ -29,6 +29,7 @@ from analyzer.store.faults import is_retryable
 from analyzer.store.unit import current_unit
 from analyzer.store.fit import fit_flow, storable_json
 from analyzer.store.types import from_epoch_ms, utcnow
+from analyzer.store.ui_evidence import delete_orphan_ui_blobs
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 SESSION_STATUSES = (
@@ -237,6 +238,7 @@ class Store:
         row = self.get_session(name)
         with self.session() as s:
             shas = self._session_body_shas(s, row.id)
+            delete_orphan_ui_blobs(s, row.id)
             s.execute(delete(m.Session).where(m.Session.id == row.id))
             still_used = self._used_body_shas(s, shas)
             orphans = [sha for sha in shas if sha not in still_used]

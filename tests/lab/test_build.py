@@ -69,10 +69,23 @@ def test_profile_values_are_realistic():
     assert set(profile) <= set(PII_KINDS)
 
 
-def test_every_scenario_has_an_app_class():
-    sources = {p.read_text(encoding="utf-8") for p in (source_root() / "java" / "labdevice").glob("Scenarios.java")}
-    registry = sources.pop()
+def test_every_scenario_is_an_android_style_app():
+    from analyzer.lab.apps import builtin_app_dir, parse_manifest
+
     for name, scenario in load_scenarios().items():
-        assert f'"{name}"' in registry
-        assert (source_root() / "java" / scenario.app.package.replace(".", "/")).is_dir()
+        app_dir = builtin_app_dir(scenario.app_dir)
+        manifest = parse_manifest((app_dir / "AndroidManifest.xml").read_bytes())
+        assert manifest.package == scenario.app.package and manifest.launcher_activity
+        assert (app_dir / "java" / manifest.package.replace(".", "/")).is_dir()
         assert "none" in scenario.expect, "tests drive every scenario with consent choice none"
+
+
+def test_lab_apps_use_only_the_android_api():
+    """No lab app (nor the library the built-in apps share) reaches into the lab device's internals."""
+    from analyzer.lab.apps import apps_root
+
+    import re
+
+    internal = re.compile(r"\blabdevice\.[A-Z]")  # a class of the lab runtime (labdevice.Lab, labdevice.Http, ...)
+    offenders = [p for p in apps_root().rglob("*.java") if internal.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -12,8 +12,9 @@ def test_lab_command_shape(lab_classes, tmp_path):
     assert "-Dhttps.proxyHost=127.0.0.1" in cmd and "-Dhttps.proxyPort=8080" in cmd
     assert f"-Djavax.net.ssl.trustStore={store}" in cmd
     tail = cmd[cmd.index("labdevice.LabMain"):]
-    assert tail[:3] == ["labdevice.LabMain", "--scenario", "withdraw"]
-    assert tail[tail.index("--dialog-timeout-ms") + 1] == "500"
+    assert tail[1] == "--apk" and tail[2].endswith(".apk") and "com.labshop.news" in tail[2]
+    assert tail[tail.index("--idle-exit-ms") + 1] == "500"
+    assert tail[tail.index("--control-port") + 1] == "0"
     assert tail[tail.index("--pin") + 1] == "sha256/abc="
     assert tail[-2:] == ["--gate-timeout-ms", "9000"] and "--unused" not in tail
     assert not any(a.startswith("-Dhttps.proxyHost") for a in lab_command("withdraw", proxy=None, truststore=None))
@@ -35,13 +36,15 @@ def test_gate_timeout(lab_classes):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--scenario", "nope"], "unknown scenario nope"),
-    (["--scenario", "compliant", "--dialog-timeout-ms", "-1"], "non-negative"),
+    (["--apk", "/nonexistent.apk"], "cannot read /nonexistent.apk"),
+    (["--apk", "APK", "--idle-exit-ms", "-1"], "non-negative"),
     (["--bogus"], "unknown option --bogus"),
+    ([], "--apk is required"),
 ])
 def test_bad_arguments_are_one_line_errors(lab_classes, args, message):
     cmd = lab_command("compliant", proxy=None, truststore=None)
-    cmd = cmd[: cmd.index("--scenario")] + args
+    apk = cmd[cmd.index("--apk") + 1]
+    cmd = cmd[: cmd.index("--apk")] + [apk if a == "APK" else a for a in args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and message in out.stderr
@@ -50,7 +53,7 @@ def test_bad_arguments_are_one_line_errors(lab_classes, args, message):
 
 def test_wait_for_line_reports_an_early_exit(lab_classes):
     cmd = lab_command("compliant", proxy=None, truststore=None)
-    cmd[cmd.index("compliant")] = "nope"
+    cmd[cmd.index("--apk") + 1] = "/nonexistent.apk"
     with LabProcess(cmd) as app:
         with pytest.raises(LabProcessError, match="ended"):
             app.wait_for_line("LAB:WAITING", timeout=30)

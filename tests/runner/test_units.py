@@ -11,7 +11,7 @@ import pytest
 from analyzer.devices import DeviceError, parse_device_spec
 from analyzer.models.events import ApiCallEvent, ConsentEvent, UiEvent
 from analyzer.runner.clock import estimate_offset, frida_clock_probe
-from analyzer.runner.consent import ConsentDriver, parse_consent_plan
+from analyzer.runner.consent import HookConsentDriver as ConsentDriver, parse_consent_plan
 from analyzer.runner.expectations import check_counts, check_findings
 from analyzer.runner.status import EndSignals, decide_status
 
@@ -101,7 +101,7 @@ def test_refuse_without_ui_click_event_marks_click_time():
         driver.observe(UiEvent(ts=4000, action="dialog_shown"))
         assert _wait(lambda: emitted, timeout=4)
         assert emitted[0].action == "refused" and emitted[0].ts == 5000.0
-        assert emitted[0].model_extra.get("via") == "runner"
+        assert emitted[0].via == "hooks-rpc"
     finally:
         driver.stop()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from analyzer.devices.base import LaunchOptions
@@ -38,7 +41,7 @@ class FakeAdb:
         self.reverses: dict[str, str] = {}
         self.settings: dict[str, str] = {"http_proxy": answers.get("settings get global http_proxy", "null")}
 
-    def shell(self, cmd: str) -> str:
+    def shell(self, cmd: str, encoding: str | None = "utf-8", rstrip: bool = True):
         self.commands.append(cmd)
         if cmd.startswith("settings put global http_proxy "):
             self.settings["http_proxy"] = cmd.split(" ", 4)[4]
@@ -354,3 +357,214 @@ def test_other_processes_of_the_app_are_held_and_handed_over_others_resumed():
     assert ("disable_spawn_gating",) in frida_dev.log and "spawn-added" not in frida_dev.handlers
     assert process_suffix("com.example.app", "com.example.app.remote") == "com.example.app.remote"
     assert process_suffix("com.example.app", "com.example.apple") is None
+
+
+# -- per-run app state and the UI from outside the app -------------------------------------------------
+DUMP_PATH = "/data/local/tmp/consentry-window.xml"
+APK_PATH = "/data/local/tmp/consentry-install.apk"
+
+
+class FakePhoneAdb(FakeAdb):
+    """A phone's pm / am / uiautomator / input / screencap / date, answering as they do (texts as printed)."""
+
+    def __init__(self, answers: dict[str, str], *, screen_xml: str = "", screen_png: bytes = b"",
+                 dump_error: str | None = None, clear_answer: str = "Success", install_answer: str = "Success",
+                 permissions: dict[str, bool] | None = None, requested: tuple[str, ...] = ()):
+        super().__init__(answers)
+        self.files: dict[str, bytes] = {}
+        self.pushed: list[tuple[str, str]] = []
+        self.screen_xml, self.screen_png, self.dump_error = screen_xml, screen_png, dump_error
+        self.clear_answer, self.install_answer = clear_answer, install_answer
+        self.permissions = dict(permissions or {})  # runtime permission -> granted
+        self.requested = set(requested) | set(self.permissions)
+        self.taps: list[tuple[int, int]] = []
+        self.stopped: list[str] = []
+        self.cleared: list[str] = []
+
+    def push(self, local: str, remote: str) -> None:
+        self.pushed.append((local, remote))
+        self.files[remote] = Path(local).read_bytes()
+
+    def shell(self, cmd: str, encoding: str | None = "utf-8", rstrip: bool = True):
+        out = self._run(cmd)
+        if out is None:
+            return super().shell(cmd, encoding, rstrip)
+        self.commands.append(cmd)
+        if encoding is None:
+            return out if isinstance(out, bytes) else out.encode()
+        return out.rstrip("\n") if rstrip else out
+
+    def _run(self, cmd: str):
+        if cmd == f"rm -f {DUMP_PATH}; uiautomator dump {DUMP_PATH}":
+            self.files.pop(DUMP_PATH, None)
+            if self.dump_error:
+                return self.dump_error + "\n"
+            self.files[DUMP_PATH] = self.screen_xml.encode()
+            return f"UI hierchary dumped to: {DUMP_PATH}\n"
+        if cmd == f"cat {DUMP_PATH}":
+            if DUMP_PATH not in self.files:
+                return f"cat: {DUMP_PATH}: No such file or directory\n"
+            return self.files[DUMP_PATH].decode()
+        if m := re.fullmatch(r"input tap (-?\d+) (-?\d+)", cmd):
+            self.taps.append((int(m.group(1)), int(m.group(2))))
+            return ""
+        if cmd == "screencap -p":
+            return self.screen_png
+        if cmd == "date +%s.%N":
+            return "1780000000.123456789\n"
+        if m := re.fullmatch(r"pm clear (\S+)", cmd):
+            self.cleared.append(m.group(1))
+            return self.clear_answer + "\n"
+        if m := re.fullmatch(r"am force-stop (\S+)", cmd):
+            self.stopped.append(m.group(1))
+            return ""
+        if m := re.fullmatch(rf"pm install (-r(?: -g)?) {APK_PATH}; rm -f {APK_PATH}", cmd):
+            self.files.pop(APK_PATH, None)
+            if m.group(1) == "-r -g" and self.install_answer == "Success":
+                self.permissions = {p: True for p in self.requested}
+            return self.install_answer + "\n"
+        if m := re.fullmatch(r"pm (grant|revoke) (\S+) (\S+)", cmd):
+            verb, pkg, perm = m.groups()
+            if perm not in self.requested:
+                return (f"Exception occurred while executing '{verb}':\n"
+                        f"java.lang.SecurityException: Package {pkg} has not requested permission {perm}\n"
+                        "\tat com.android.server.pm.permission.PermissionManagerServiceImpl.grantRuntimePermissionInternal"
+                        "(PermissionManagerServiceImpl.java:1418)\n")
+            self.permissions[perm] = verb == "grant"
+            return ""
+        if cmd == "dumpsys package com.example.app":
+            perms = "".join(f"        {p}: granted={str(g).lower()}, flags=[ USER_SENSITIVE_WHEN_GRANTED|USER_SENSITIVE_WHEN_DENIED]\n"
+                            for p, g in sorted(self.permissions.items()))
+            return ("Packages:\n  Package [com.example.app] (6a1c9e2):\n    userId=10231\n    versionCode=42 minSdk=21 targetSdk=33\n"
+                    "    versionName=4.2.0\n    requested permissions:\n" + "".join(f"      {p}\n" for p in sorted(self.requested))
+                    + "    install permissions:\n      android.permission.INTERNET: granted=true\n"
+                    "    User 0: ceDataInode=180226 installed=true hidden=false suspended=false stopped=true\n"
+                    "      gids=[3003]\n      runtime permissions:\n" + perms + "      enabledComponents:\n")
+        return None
+
+
+PHONE_PERMS = ("android.permission.READ_PHONE_STATE", "android.permission.ACCESS_FINE_LOCATION")
+
+
+def test_dump_ui_reads_the_file_uiautomator_wrote():
+    from tests.runner.fake_ui import screen
+
+    adb = FakePhoneAdb(answers(), screen_xml=screen("shop_dialog"))
+    xml = backend(adb).dump_ui()
+    assert xml == screen("shop_dialog")
+    assert adb.commands[-2:] == [f"rm -f {DUMP_PATH}; uiautomator dump {DUMP_PATH}", f"cat {DUMP_PATH}"]
+
+
+@pytest.mark.parametrize("error", [
+    "ERROR: could not get idle state.",
+    "ERROR: null root node returned by UiTestAutomationBridge.",
+    "java.lang.IllegalStateException: UiAutomationService android.accessibilityservice.IAccessibilityServiceClient$Stub$Proxy@3b6a9c1already registered!\nKilled",
+])
+def test_dump_ui_errors_are_one_line_and_never_a_stale_screen(error):
+    from tests.runner.fake_ui import screen
+
+    adb = FakePhoneAdb(answers(), screen_xml=screen("shop_dialog"))
+    dev = backend(adb)
+    dev.dump_ui()
+    adb.dump_error = error
+    with pytest.raises(DeviceError) as info:
+        dev.dump_ui()
+    assert str(info.value) == "uiautomator dump failed: " + error.splitlines()[0]
+
+
+def test_tap_screenshot_and_device_time():
+    from tests.runner.fake_ui import png_of
+
+    png = png_of("x")
+    adb = FakePhoneAdb(answers(), screen_png=png)
+    dev = backend(adb)
+    dev.tap(768, 1551)
+    assert adb.taps == [(768, 1551)]
+    assert dev.screenshot() == png
+    adb.screen_png = png.replace(b"\n", b"\r\n")  # what a pty makes of it on old adbd
+    assert dev.screenshot() == png
+    adb.screen_png = b"/system/bin/sh: screencap: inaccessible or not found\n"
+    with pytest.raises(DeviceError, match="screencap failed: /system/bin/sh: screencap: inaccessible"):
+        dev.screenshot()
+    assert dev.device_time() == pytest.approx(1780000000123.456789)
+
+
+def test_clear_app_data_and_force_stop():
+    adb = FakePhoneAdb(answers())
+    dev = backend(adb)
+    dev.clear_app_data("com.example.app")
+    dev.force_stop("com.example.app")
+    assert adb.cleared == ["com.example.app"] and adb.stopped == ["com.example.app"]
+    adb.clear_answer = "Failed"
+    with pytest.raises(DeviceError, match="could not clear the data of com.example.app: pm clear said Failed"):
+        dev.clear_app_data("com.example.app")
+    with pytest.raises(DeviceError, match="not a package name"):
+        dev.clear_app_data("x; reboot")
+
+
+def test_install_with_every_permission_policy(tmp_path):
+    from analyzer.devices.base import PermissionPolicy
+    from tests.runner.axml import write_apk
+
+    apk = write_apk(tmp_path / "app.apk", "com.example.app", "4.2.0", list(PHONE_PERMS))
+    adb = FakePhoneAdb(answers(), requested=PHONE_PERMS)
+    dev = backend(adb)
+    target = dev.install(apk, PermissionPolicy.parse("all"))
+    assert (target.package, target.version) == ("com.example.app", "4.2.0")
+    assert adb.pushed == [(str(apk), APK_PATH)] and APK_PATH not in adb.files
+    assert adb.permissions == {p: True for p in PHONE_PERMS}
+    dev.install(apk, PermissionPolicy.parse("none"))  # a reinstall keeps grants: they are revoked
+    assert adb.permissions == {p: False for p in PHONE_PERMS}
+    dev.install(apk, PermissionPolicy.parse("android.permission.READ_PHONE_STATE"))
+    assert adb.permissions == {"android.permission.READ_PHONE_STATE": True, "android.permission.ACCESS_FINE_LOCATION": False}
+    with pytest.raises(DeviceError, match="could not grant android.permission.CAMERA for com.example.app: "
+                                          "java.lang.SecurityException: Package com.example.app has not requested"):
+        dev.install(apk, PermissionPolicy.parse("android.permission.CAMERA"))
+
+
+def test_install_failures_are_one_line(tmp_path):
+    from analyzer.devices.base import PermissionPolicy
+    from tests.runner.axml import write_apk
+
+    apk = write_apk(tmp_path / "app.apk", "com.example.app")
+    adb = FakePhoneAdb(answers(), install_answer="Failure [INSTALL_FAILED_VERSION_DOWNGRADE: Downgrade detected: "
+                                                 "Update version code 1 is older than current 42]")
+    with pytest.raises(DeviceError, match=r"could not install app.apk: Failure \[INSTALL_FAILED_VERSION_DOWNGRADE"):
+        backend(adb).install(apk, PermissionPolicy())
+    notzip = tmp_path / "x.apk"
+    notzip.write_bytes(b"not a zip")
+    pushed = len(adb.pushed)
+    with pytest.raises(DeviceError, match="not an APK"):
+        backend(adb).install(notzip, PermissionPolicy())
+    assert len(adb.pushed) == pushed  # nothing sent to the phone
+
+
+def test_apk_manifest_reader(tmp_path):
+    from analyzer.devices.apk import read_apk
+    from tests.runner.axml import write_apk
+
+    info = read_apk(write_apk(tmp_path / "a.apk", "com.example.app", "4.2.0", list(PHONE_PERMS)))
+    assert (info.package, info.version_name, info.permissions) == ("com.example.app", "4.2.0", list(PHONE_PERMS))
+
+
+def test_consent_driver_over_adb():
+    """The driver and the USB backend together: one function between the driver and the adb boundary."""
+    from analyzer.runner.consent import ConsentDriver, parse_consent_plan
+    from tests.runner.fake_ui import FakeClock, png_of, screen
+
+    class Phone(FakePhoneAdb):
+        def _run(self, cmd):
+            if re.fullmatch(r"input tap \d+ \d+", cmd):
+                x, y = map(int, cmd.split()[2:])
+                if 540 <= x < 996 and 1467 <= y < 1635:
+                    self.screen_xml = screen("shop_home")
+            return super()._run(cmd)
+
+    adb = Phone(answers(), screen_xml=screen("shop_dialog"), screen_png=png_of("shop"))
+    events = []
+    driver = ConsentDriver(parse_consent_plan("accept"), backend(adb), events.append, package="com.example.shop",
+                           clock=FakeClock())
+    driver.run()
+    assert adb.taps == [(768, 1551)]
+    assert [e.action for e in events] == ["shown", "granted"]
+    assert events[1].ts == pytest.approx(1780000000123.456789)

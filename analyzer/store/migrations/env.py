@@ -3,6 +3,7 @@
 from alembic import context
 
 from analyzer.store.models import Base
+import analyzer.store.models_ui  # noqa: F401,E402 - UI evidence tables in the same metadata
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")

@@ -1,72 +1,193 @@
 package labdevice;
 
-import android.app.Activity;
-import android.app.Application;
-import android.app.ContextImpl;
+import android.app.ActivityThread;
+import android.content.ComponentName;
+import android.content.Intent;
+import android.os.Looper;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 
 /**
- * Entry point of a lab app run: waits at the start gate (a line on stdin, the analog of
- * spawn gating), then drives Application and Activity through their lifecycle as Android's
- * ActivityThread would, and always ends with System.exit (an attached agent keeps the JVM up).
+ * One app process of the lab device (zygote + ActivityThread.main): reads the installed app's
+ * manifest, opens the control channel, waits at the start gate (a line on stdin, the analog
+ * of a spawned process held suspended), then runs the app on a real main Looper thread. The
+ * app's classes are loaded only after the gate. When the app sits idle for --idle-exit-ms the
+ * simulated user presses Home, and once idle again the process ends (LAB:DONE, exit code).
  */
 public final class LabMain {
     private static final int EXIT_USAGE = 2;
     private static final int EXIT_GATE = 3;
+    private static final long IDLE_POLL_MS = 25;
+    private static final ThreadGroup APP_THREADS = new ThreadGroup("app");
+    private static volatile long lastInput = System.nanoTime();
+    private static volatile boolean taskFinished;
+    private static volatile boolean exiting;
 
     private LabMain() {}
 
     public static void main(String[] args) {
         Options options;
-        LabScenario scenario;
+        Manifest manifest;
         try {
             options = Options.parse(args);
             if (options.printProfile) {
                 DeviceProfile.print();
                 System.exit(0);
             }
-            scenario = Scenarios.create(options.scenario);
+            manifest = Manifest.readFromApk(options.apk);
         } catch (IllegalArgumentException e) {
             System.err.println("labdevice: " + e.getMessage());
             System.exit(EXIT_USAGE);
             return;
         }
+        boolean secondary = options.serviceClass != null;
+        if (secondary) Lab.markSecondaryProcess(ProcessHandle.current().pid());
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> crash(thread, error));
+        Processes.configure(options);
+        Runtime.getRuntime().addShutdownHook(new Thread(Processes::killAll, "lab-children"));
+        setLabProperties(options);
         Preload.jdk();
+        warmUpApk(options.apk);
+        if (!secondary) {
+            ScreenRenderer.preload();
+            Lab.say("FONT " + ScreenRenderer.fontFamily());
+            if (options.controlPort >= 0) startControl(options.controlPort);
+        }
         Lab.say("WAITING");
         if (options.gate) awaitGate(options.gateTimeoutMs);
-        Lab.say("STARTED " + options.scenario);
-        int code = 0;
-        try {
-            runApp(scenario, options);
-        } catch (Throwable t) {
-            Lab.say("CRASHED " + t.getClass().getName() + ": " + String.valueOf(t.getMessage()).replace('\n', ' '));
-            t.printStackTrace();
-            code = 1;
-        }
-        Calls.print();
-        Lab.say("DONE");
-        System.exit(code);
+        // The simulated user starts looking at the app when it is launched, not when its JVM
+        // started: hooks loading before the gate opens must not count as idle time.
+        noteInput();
+        String processName = secondary ? options.processName : manifest.packageName;
+        Lab.say("STARTED " + processName);
+        ActivityThread.AppBindData data = bindData(options, manifest, processName);
+        Thread main = new Thread(APP_THREADS, () -> runMainThread(data, manifest, options), "main");
+        main.start();
+        if (!secondary) watchIdle(options.idleExitMs);
     }
 
-    private static void runApp(LabScenario scenario, Options options) throws Exception {
-        ContextImpl base = new ContextImpl(scenario.packageName());
-        Application app = scenario.createApplication();
-        app.attach(base);
-        Lab.say("LIFECYCLE start " + scenario.packageName());
-        app.onCreate();
-        Activity activity = scenario.createActivity();
-        activity.attach(base, app);
-        activity.performCreate(null);
-        activity.performResume();
-        LabSession session = new LabSession(options, app, activity);
-        scenario.run(session);
-        activity.performPause();
-        scenario.inBackground(session);
+    private static void runMainThread(ActivityThread.AppBindData data, Manifest manifest, Options options) {
+        Looper.prepareMainLooper();
+        ActivityThread thread = ActivityThread.attach(data, new ActivityThread.Host() {
+            @Override public void startProcess(String processName, String serviceClass) { Processes.spawn(processName, serviceClass); }
+            @Override public void taskFinished() { LabMain.taskFinished = true; }
+        });
+        thread.getHandler().post(() -> {
+            thread.handleBindApplication(data);
+            if (options.serviceClass != null) {
+                thread.handleCreateService(options.serviceClass, new Intent().setComponent(new ComponentName(data.packageName, options.serviceClass)));
+            } else if (manifest.launcherActivity != null) {
+                thread.handleLaunchActivity(new Intent(Intent.ACTION_MAIN).setComponent(new ComponentName(data.packageName, manifest.launcherActivity)));
+            } else {
+                taskFinished = true;
+            }
+        });
+        Looper.loop();
+    }
+
+    private static ActivityThread.AppBindData bindData(Options options, Manifest manifest, String processName) {
+        ActivityThread.AppBindData data = new ActivityThread.AppBindData();
+        data.packageName = manifest.packageName;
+        data.processName = processName;
+        data.apkPath = new File(options.apk).getAbsolutePath();
+        File dataDir = options.dataDir != null ? new File(options.dataDir) : new File(System.getProperty("java.io.tmpdir"), "consentry-lab-data/" + manifest.packageName);
+        data.dataDir = dataDir.getAbsolutePath();
+        data.applicationClass = manifest.applicationClass;
+        data.serviceProcesses.putAll(manifest.serviceProcesses);
+        data.grantedPermissions = options.granted;
+        return data;
+    }
+
+    /** The lab's "setprop": values the device was provisioned with, readable by apps as system properties. */
+    private static void setLabProperties(Options options) {
+        if (!options.pins.isEmpty()) System.setProperty("labdevice.pins", String.join(",", options.pins));
+        if (options.labCaPath != null) System.setProperty("labdevice.lab_ca", options.labCaPath);
+    }
+
+    /** Reads the APK once before the gate, so the jar machinery is loaded before hooks go in. */
+    private static void warmUpApk(String apk) {
+        try (JarFile jar = new JarFile(apk)) {
+            jar.getEntry("AndroidManifest.xml");
+        } catch (IOException e) {
+            Lab.say("PRELOAD_FAILED " + e.getMessage());
+        }
+        new dalvik.system.PathClassLoader(apk, ClassLoader.getSystemClassLoader()).getResource("AndroidManifest.xml");
+    }
+
+    private static void startControl(int port) {
+        try {
+            ControlServer control = new ControlServer(port);
+            control.start();
+            Lab.say("CONTROL " + control.port());
+        } catch (IOException e) {
+            Lab.say("CONTROL_FAILED " + e.getMessage());
+        }
+    }
+
+    static void noteInput() { lastInput = System.nanoTime(); }
+
+    /** Home: the foreground activity goes to the background (runs on the main thread). */
+    static void pressHome() {
+        ActivityThread thread = ActivityThread.currentActivityThread();
+        if (thread != null) thread.handleMoveToBackground();
+    }
+
+    /** Idle = nothing queued on the main looper and no other app thread alive, for idleMs. */
+    private static void watchIdle(long idleMs) {
+        boolean inBackground = false;
+        long idleSince = -1;
+        while (!exiting) {
+            try {
+                Thread.sleep(IDLE_POLL_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            Looper main = Looper.getMainLooper();
+            boolean idle = main != null && main.isLabIdle() && APP_THREADS.activeCount() <= 1
+                && (System.nanoTime() - lastInput) / 1_000_000L >= idleMs;
+            if (!idle) {
+                idleSince = -1;
+                continue;
+            }
+            long now = System.nanoTime();
+            if (idleSince < 0) {
+                idleSince = now;
+                continue;
+            }
+            if ((now - idleSince) / 1_000_000L < Math.min(idleMs, 100)) continue;
+            if (!inBackground && !taskFinished) {
+                inBackground = true;
+                idleSince = -1;
+                new android.os.Handler(main).post(LabMain::pressHome);
+                continue;
+            }
+            exit(0, "idle");
+            return;
+        }
+    }
+
+    private static void crash(Thread thread, Throwable error) {
+        Lab.say("CRASHED " + error.getClass().getName() + ": " + String.valueOf(error.getMessage()).replace('\n', ' '));
+        System.err.println("FATAL EXCEPTION: " + thread.getName());
+        error.printStackTrace();
+        exit(1, "crashed");
+    }
+
+    /** Ends the process: other processes of the app, the call counts, LAB:DONE. */
+    static synchronized void exit(int code, String why) {
+        if (exiting) return;
+        exiting = true;
+        Processes.killAll();
+        Calls.print();
+        Lab.say("DONE " + why);
+        System.out.flush();
+        Runtime.getRuntime().halt(code);
     }
 
     private static void awaitGate(long timeoutMs) {

@@ -2,68 +2,69 @@ package android.app;
 
 import android.content.Context;
 import android.content.DialogInterface;
+import android.os.Bundle;
 import android.view.View;
 import android.widget.Button;
+import com.android.internal.app.AlertController;
 
-public class AlertDialog extends Dialog {
-    private CharSequence message;
-    private Button positiveButton;
-    private Button negativeButton;
+/** A dialog with title, message, optional custom view and up to three buttons, created on the first show(). */
+public class AlertDialog extends Dialog implements DialogInterface {
+    private final AlertController mAlert;
 
-    protected AlertDialog(Context context) { super(context); }
+    protected AlertDialog(Context context) { this(context, 0); }
 
-    public void setMessage(CharSequence message) { this.message = message; }
+    protected AlertDialog(Context context, int themeResId) {
+        super(context, themeResId);
+        mAlert = new AlertController(getContext(), this, getWindow());
+    }
+
+    @Override public void setTitle(CharSequence title) {
+        super.setTitle(title);
+        mAlert.setTitle(title);
+    }
+
+    public void setMessage(CharSequence message) { mAlert.setMessage(message); }
+
+    public void setView(View view) { mAlert.setView(view); }
 
     public void setButton(int whichButton, CharSequence text, DialogInterface.OnClickListener listener) {
-        Button button = new Button(getContext());
-        button.setText(text);
-        button.setOnClickListener(new ButtonHandler(this, whichButton, listener));
-        if (whichButton == BUTTON_POSITIVE) positiveButton = button;
-        else if (whichButton == BUTTON_NEGATIVE) negativeButton = button;
+        mAlert.setButton(whichButton, text, listener, null);
     }
 
-    /** BUTTON_POSITIVE or BUTTON_NEGATIVE; null for a button the dialog does not have. */
-    public Button getButton(int whichButton) {
-        switch (whichButton) {
-            case BUTTON_POSITIVE: return positiveButton;
-            case BUTTON_NEGATIVE: return negativeButton;
-            default: return null;
-        }
-    }
+    /** BUTTON_POSITIVE/NEGATIVE/NEUTRAL; null before the dialog was shown, as on Android. */
+    public Button getButton(int whichButton) { return mAlert.getButton(whichButton); }
 
-    /** Forwards a tap on a dialog button to the app's DialogInterface listener, then closes the dialog. */
-    private static final class ButtonHandler implements View.OnClickListener {
-        private final AlertDialog dialog;
-        private final int which;
-        private final DialogInterface.OnClickListener listener;
-
-        ButtonHandler(AlertDialog dialog, int which, DialogInterface.OnClickListener listener) {
-            this.dialog = dialog;
-            this.which = which;
-            this.listener = listener;
-        }
-
-        @Override public void onClick(View v) {
-            if (listener != null) listener.onClick(dialog, which);
-            dialog.dismiss();
-        }
+    @Override protected void onCreate(Bundle savedInstanceState) {
+        super.onCreate(savedInstanceState);
+        mAlert.installContent();
     }
 
     public static class Builder {
         private final Context context;
         private CharSequence title;
         private CharSequence message;
+        private View view;
         private CharSequence positiveText;
         private CharSequence negativeText;
+        private CharSequence neutralText;
         private DialogInterface.OnClickListener positiveListener;
         private DialogInterface.OnClickListener negativeListener;
+        private DialogInterface.OnClickListener neutralListener;
+        private DialogInterface.OnCancelListener cancelListener;
+        private DialogInterface.OnDismissListener dismissListener;
         private boolean cancelable = true;
 
         public Builder(Context context) { this.context = context; }
+        public Builder(Context context, int themeResId) { this.context = context; }
 
+        public Context getContext() { return context; }
         public Builder setTitle(CharSequence title) { this.title = title; return this; }
         public Builder setMessage(CharSequence message) { this.message = message; return this; }
+        public Builder setView(View view) { this.view = view; return this; }
+        public Builder setIcon(int iconId) { return this; }
         public Builder setCancelable(boolean cancelable) { this.cancelable = cancelable; return this; }
+        public Builder setOnCancelListener(DialogInterface.OnCancelListener l) { cancelListener = l; return this; }
+        public Builder setOnDismissListener(DialogInterface.OnDismissListener l) { dismissListener = l; return this; }
 
         public Builder setPositiveButton(CharSequence text, DialogInterface.OnClickListener listener) {
             positiveText = text;
@@ -77,12 +78,24 @@ public class AlertDialog extends Dialog {
             return this;
         }
 
+        public Builder setNeutralButton(CharSequence text, DialogInterface.OnClickListener listener) {
+            neutralText = text;
+            neutralListener = listener;
+            return this;
+        }
+
         public AlertDialog create() {
-            AlertDialog dialog = new AlertDialog(context);
-            dialog.setTitle(title);
-            dialog.setMessage(message);
+            AlertDialog dialog = new AlertDialog(context, 0);
+            if (title != null) dialog.setTitle(title);
+            if (message != null) dialog.setMessage(message);
+            if (view != null) dialog.setView(view);
             if (positiveText != null) dialog.setButton(BUTTON_POSITIVE, positiveText, positiveListener);
             if (negativeText != null) dialog.setButton(BUTTON_NEGATIVE, negativeText, negativeListener);
+            if (neutralText != null) dialog.setButton(BUTTON_NEUTRAL, neutralText, neutralListener);
+            dialog.setCancelable(cancelable);
+            if (cancelable) dialog.setCanceledOnTouchOutside(true);
+            dialog.setOnCancelListener(cancelListener);
+            dialog.setOnDismissListener(dismissListener);
             return dialog;
         }
 

@@ -11,4 +11,16 @@ public interface DialogInterface {
     interface OnClickListener {
         void onClick(DialogInterface dialog, int which);
     }
+
+    interface OnDismissListener {
+        void onDismiss(DialogInterface dialog);
+    }
+
+    interface OnCancelListener {
+        void onCancel(DialogInterface dialog);
+    }
+
+    interface OnShowListener {
+        void onShow(DialogInterface dialog);
+    }
 }

@@ -1,0 +1,6 @@
+package android.view;
+
+public interface ViewParent {
+    ViewParent getParent();
+    void requestLayout();
+}
