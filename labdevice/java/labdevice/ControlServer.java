@@ -54,6 +54,7 @@ final class ControlServer {
 
     private void serve(Socket socket) {
         try (Socket s = socket) {
+            s.setTcpNoDelay(true);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             OutputStream out = s.getOutputStream();
             String line;
@@ -146,8 +147,11 @@ final class ControlServer {
     private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
 
     private static void ok(OutputStream out, byte[] body) throws IOException {
-        out.write(("OK " + body.length + "\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
+        byte[] header = ("OK " + body.length + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] answer = new byte[header.length + body.length];
+        System.arraycopy(header, 0, answer, 0, header.length);
+        System.arraycopy(body, 0, answer, header.length, body.length);
+        out.write(answer);  // one write: no small-packet stall between header and body
         out.flush();
     }
 
