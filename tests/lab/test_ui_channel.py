@@ -93,13 +93,16 @@ def test_screenshot_is_a_png_of_the_windows_with_readable_cjk(device):
     assert blue > 50, "the button's label is drawn in the accent colour"
 
 
-def test_taps_outside_the_screen_or_without_an_app_are_errors(device):
-    with pytest.raises(DeviceError):
-        device.tap(10, 10)
+def test_home_screen_and_off_screen_taps(device):
+    device.tap(10, 10)  # the home screen: nothing to hit
+    home = Image.open(io.BytesIO(device.screenshot()))
+    assert home.size == (1080, 2340) and home.convert("RGB").getpixel((500, 500)) == (250, 250, 250)
+    with pytest.raises(DeviceError, match="off the"):
+        device.tap(-1, 10)
     _, app = start(device)
     app.release()
     wait_for_text(device, "同意")
-    with pytest.raises(DeviceError, match="off the screen"):
+    with pytest.raises(DeviceError, match="off the"):
         device.tap(5000, 10)
     device.tap(20, 20)  # outside a non-cancelable dialog: nothing happens
     assert find(device.dump_ui(), "同意") is not None
