@@ -102,9 +102,12 @@ def _save_first_party(store, session, domains: list[str]) -> None:
 
 
 def _print_summary(name: str, findings: list[dict], verdicts: dict[str, int], stats: dict[str, Any]) -> None:
+    from analyzer.analysis.findings import finding_rules
+
     by_rule_phase: dict[str, Counter] = {}
     for f in findings:
-        by_rule_phase.setdefault(f["rule"], Counter())[f["phase"]] += 1
+        for rule_id in finding_rules(f):
+            by_rule_phase.setdefault(rule_id, Counter())[f["phase"]] += 1
     table = Table(title=f"{name}: findings by rule and phase (ruleset {stats.get('ruleset')})", title_justify="left",
                   box=box.SIMPLE_HEAD)
     table.add_column("rule", no_wrap=True)
@@ -135,6 +138,7 @@ def findings_command(
     sdk: Optional[str] = typer.Option(None, "--sdk", help="Only findings attributed to this SDK id."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON (report-JSON finding objects)."),
 ) -> None:
+    from analyzer.analysis.findings import finding_rules
     from analyzer.rules import RULE_IDS
 
     if phase is not None and phase not in PHASES:
@@ -150,7 +154,7 @@ def findings_command(
         run = store.current_run(session.id)
     items = [
         f for f in store.findings(run.id)
-        if (rule is None or f["rule"] == rule) and (phase is None or f["phase"] == phase) and (sdk is None or f.get("sdk") == sdk)
+        if (rule is None or rule in finding_rules(f)) and (phase is None or f["phase"] == phase) and (sdk is None or f.get("sdk") == sdk)
     ]
     if as_json:
         print_json(items)

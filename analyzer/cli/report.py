@@ -44,7 +44,8 @@ def latest_per_choice(store, package: str) -> list[str]:
     return [latest[c].name for c in sorted(latest, key=order)]
 
 
-def build_reports(store, names: list[str]) -> list:
+def build_reports(store, names: list[str], *, geoip: str | None = None) -> list:
+    from analyzer.report.proof import GeoIpError
     from analyzer.store import SessionNotFound, StoreError
 
     for name in names:
@@ -54,10 +55,10 @@ def build_reports(store, names: list[str]) -> list:
     reports = []
     for name in names:
         try:
-            reports.append(build_report(store, name))
+            reports.append(build_report(store, name, geoip_db=geoip))
         except SessionNotFound:
             raise CliError(f"unknown session {name!r} (see `consentry sessions list`)") from None
-        except StoreError as exc:
+        except (StoreError, GeoIpError) as exc:
             raise CliError(str(exc)) from None
     return reports
 
@@ -100,6 +101,7 @@ def register(app: typer.Typer) -> None:
         output: str = typer.Option(None, "--output", "-o", metavar="PATH", help="Output file ('-' or omitted: stdout)."),
         lang: str = typer.Option("en", "--lang", help="Label language: en | zh"),
         redact: bool = typer.Option(False, "--redact", help="Mask personal data values (first 4 / last 3 characters kept)."),
+        geoip: str = typer.Option(None, "--geoip", metavar="FILE", envvar="CONSENTRY_GEOIP_DB", help="MaxMind DB (.mmdb) file: adds the server's country to each request."),
     ) -> None:
         """Write the evidence report of a session (or of an app's sessions)."""
         if fmt not in FORMATS:
@@ -111,7 +113,9 @@ def register(app: typer.Typer) -> None:
         check_output(output)
         store = open_store()
         names = latest_per_choice(store, app_package) if app_package else [name]
-        reports = build_reports(store, names)
+        if geoip and not Path(geoip).is_file():
+            raise CliError(f"--geoip: no such file: {geoip}")
+        reports = build_reports(store, names, geoip=geoip)
         text = render(reports, fmt, lang=lang, redact=redact)
         write_output(text, output)
         if output not in (None, "-"):

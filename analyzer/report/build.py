@@ -18,13 +18,16 @@ from analyzer.analysis.pipeline import analyze_session, call_sdk, load_context
 from analyzer.correlate.timeline import iso
 from analyzer.models.events import PII_KINDS
 from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
+from analyzer.analysis.findings import finding_rules, rule_counts
+from analyzer.report.proof import configured_geoip, request_proofs
 from analyzer.rules import RulesetError, load_ruleset
 from analyzer.store.types import utcnow
 
 MAX_API_CALLS = 10_000  # entries in the report's call list (batched events; counts stay exact)
 
 
-def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None) -> Report:
+def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None,
+                 geoip_db: str | None = None) -> Report:
     session = store.get_session(session_name)
     run = store.current_run(session.id)
     if run is None or reanalyze or (ruleset is not None and run.ruleset_version != ruleset):
@@ -53,6 +56,7 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
             if m.action in ("shown", "granted", "refused", "withdrawn")
         ],
         findings=[Finding.model_validate(f) for f in findings],
+        requests=request_proofs(store, session.id, findings, configured_geoip(geoip_db)),
         rules=[RuleInfo.model_validate(r) for r in rs.rules],
         summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls)),
         api_calls=api_calls,
@@ -102,7 +106,7 @@ def _api_calls(ctx) -> tuple[list[ApiCallRef], int]:
 
 
 def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, calls_total: int, calls_listed: int) -> dict[str, Any]:
-    by_rule = Counter(f["rule"] for f in findings)
+    by_rule = Counter(rule_counts(findings))
     by_phase = Counter(f["phase"] for f in findings)
     by_sdk = Counter(f.get("sdk") or _lane(f) for f in findings)
     rows = []

@@ -61,7 +61,7 @@ def render_html(reports: Report | Sequence[Report], *, lang: str = "en", nonce: 
     items = _as_list(reports)
     labels = Labels(lang)
     per_app = len(items) > 1
-    views = [build_view(r, prefix=f"s{i}-" if per_app else "") for i, r in enumerate(items)]
+    views = [build_view(r, prefix=f"s{i}-" if per_app else "", labels=labels) for i, r in enumerate(items)]
     overview_rules, overview_columns = overview(views) if per_app else ([], [])
     app = dict(items[0].session.app)
     tool_version = str(items[0].tool.get("version") or analyzer.__version__)

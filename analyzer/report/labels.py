@@ -86,6 +86,46 @@ _EN: dict[str, str] = {
     "third": "third party",
     "evidence": "Evidence",
     "clauses_short": "Clauses",
+    "findings_count": "{n} findings: {r} requests, {c} groups of API calls",
+    "requests": "Requests carrying personal data",
+    "more_requests": "{n} more requests in the compact tables below; every finding is in the JSON report.",
+    "api_findings": "Sensitive API calls",
+    "in_requests": "{n} req.",
+    "items": "{n} personal-data items",
+    "response_status": "Response status",
+    "no_response": "no response",
+    "server": "Server address",
+    "headers": "Request headers",
+    "request_body": "Request body",
+    "sdk_frame": "Calling code (SDK frame)",
+    "occurrences": "Found {n} times in this request",
+    "crypto_call": "Encrypted by the hooked call",
+    "ciphertext": "Ciphertext on the wire",
+    "plaintext": "Plaintext given to the cipher",
+    "rules": "Rules",
+    "forced_marks": "Manual consent marks entered with --force (they contradict the session's span or its recorded consent events):",
+    "forced": "forced",
+    "consent_action": "Consent action",
+    "consent_events": "Consent events",
+    "source": "Source",
+    "consent_text": "Text on the consent screen",
+    "consent_screen": "Consent screen",
+    "conclusion": "Conclusion",
+    "marks": "Manual marks and their audit trail",
+    "sentence_violations": "Consent plan “{plan}”: {n} rules violated",
+    "sentence_clean": "Consent plan “{plan}”: no rule violated",
+    "sentence_counts": "{n} findings in {r} requests",
+    "sentence_findings": "{n} findings",
+    "sentence_sdks": "from {sdks}",
+    "sentence_passed": "Passed {n} rules: {rules}",
+    "list_sep": ", ",
+    "enum_sep": ", ",
+    "clause_sep": "; ",
+    "sentence_sep": ". ",
+    "dash": " — ",
+    "paren_open": " (",
+    "paren_close": ")",
+    "full_stop": ".",
 }
 
 _ZH: dict[str, str] = {
@@ -162,8 +202,48 @@ _ZH: dict[str, str] = {
     "unknown": "未知",
     "first": "第一方",
     "third": "第三方",
-    "evidence": "证据",
+    "evidence": "证据来源",
     "clauses_short": "条款",
+    "findings_count": "共 {n} 条发现：{r} 个请求，{c} 组API调用",
+    "requests": "携带个人信息的请求",
+    "more_requests": "另有 {n} 个请求见下方简表；全部发现见JSON报告。",
+    "api_findings": "敏感API调用",
+    "in_requests": "{n} 个请求",
+    "items": "{n} 项个人信息",
+    "response_status": "响应状态",
+    "no_response": "无响应",
+    "server": "服务器地址",
+    "headers": "请求头",
+    "request_body": "请求体",
+    "sdk_frame": "调用代码（SDK栈帧）",
+    "occurrences": "在该请求中出现 {n} 次",
+    "crypto_call": "被挂钩的加密调用",
+    "ciphertext": "传输中的密文",
+    "plaintext": "加密前的明文",
+    "rules": "规则",
+    "forced_marks": "以 --force 录入的人工同意标记（与会话时间范围或已记录的同意事件矛盾）：",
+    "forced": "强制录入",
+    "consent_action": "同意操作",
+    "consent_events": "同意事件",
+    "source": "来源",
+    "consent_text": "同意界面文字",
+    "consent_screen": "同意界面截图",
+    "conclusion": "结论",
+    "marks": "人工标记及其审计记录",
+    "sentence_violations": "同意方案“{plan}”：违反 {n} 条规则",
+    "sentence_clean": "同意方案“{plan}”：未违反任何规则",
+    "sentence_counts": "{n} 条发现，涉及 {r} 个请求",
+    "sentence_findings": "{n} 条发现",
+    "sentence_sdks": "来自 {sdks}",
+    "sentence_passed": "通过 {n} 条规则：{rules}",
+    "list_sep": "，",
+    "enum_sep": "、",
+    "clause_sep": "；",
+    "sentence_sep": "。",
+    "dash": "——",
+    "paren_open": "（",
+    "paren_close": "）",
+    "full_stop": "。",
 }
 
 _PHASES = {
@@ -198,6 +278,33 @@ _SEVERITIES = {
     "zh": {"high": "高", "medium": "中", "low": "低"},
 }
 
+_CONFIDENCES = {
+    "en": {"high": "high", "medium": "medium", "low": "low"},
+    "zh": {"high": "高", "medium": "中", "low": "低"},
+}
+
+_SOURCES = {
+    "en": {"hook": "hook", "manual": "manual mark", "ui": "UI", "sdk_api": "SDK API", "profile": "device profile",
+           "canary": "canary", "import": "import", "api_call": "API call"},
+    "zh": {"hook": "挂钩", "manual": "人工标记", "ui": "界面操作", "sdk_api": "SDK接口", "profile": "设备档案",
+           "canary": "金丝雀值", "import": "导入", "api_call": "API调用"},
+}
+
+_LOCATIONS = {
+    "en": {"query": "query", "body": "body", "header": "header", "cookie": "cookie", "path": "path", "url": "URL",
+           "websocket": "WebSocket"},
+    "zh": {"query": "查询参数", "body": "请求体", "header": "请求头", "cookie": "Cookie", "path": "路径", "url": "URL",
+           "websocket": "WebSocket"},
+}
+
+PII_NAMES_ZH = {
+    "imei": "IMEI", "meid": "MEID", "imsi": "IMSI", "iccid": "ICCID", "serial": "设备序列号",
+    "android_id": "Android ID", "oaid": "OAID", "aaid": "AAID", "idfa": "IDFA", "idfv": "IDFV",
+    "mac": "MAC地址", "bssid": "BSSID", "ssid": "Wi-Fi名称(SSID)", "phone_number": "手机号码", "email": "电子邮箱",
+    "location": "位置", "cell_id": "基站信息", "contacts": "通讯录", "installed_apps": "已安装应用列表",
+    "clipboard": "剪贴板", "device_name": "设备名称", "account": "账户信息",
+}
+
 _TABLES = {"en": _EN, "zh": _ZH}
 
 
@@ -229,6 +336,21 @@ class Labels:
 
     def severity(self, severity: str) -> str:
         return _SEVERITIES[self.lang].get(severity, severity)
+
+    def confidence(self, confidence: str | None) -> str:
+        return _CONFIDENCES[self.lang].get(confidence or "", confidence or "")
+
+    def source(self, source: str | None) -> str:
+        return _SOURCES[self.lang].get(source or "", source or "")
+
+    def location(self, location: str | None) -> str:
+        return _LOCATIONS[self.lang].get(location or "", location or "")
+
+    def pii(self, kind: str | None) -> str:
+        """A PII kind for readers: the id in English, the usual Chinese name in zh."""
+        if not kind:
+            return ""
+        return PII_NAMES_ZH.get(kind, kind) if self.lang == "zh" else kind
 
     def rule_title(self, rule) -> str:
         """The rule title in this language (RuleInfo.title_zh for zh when present)."""

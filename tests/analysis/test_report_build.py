@@ -30,7 +30,7 @@ def test_report_of_an_unanalysed_session(store):
     report = build_report(store, "withdraw")
     data = report.model_dump(mode="json", by_alias=True)
     _validate(data)
-    assert data["schema"] == "consentry.report/1"
+    assert data["schema"] == "consentry.report/2"
     assert data["tool"]["ruleset_version"] == "2026.11.1" and data["tool"]["name"] == "consentry"
     assert data["session"]["app"]["package"] == c.PACKAGE and data["session"]["device"]["kind"] == "lab"
     assert data["session"]["flow_count"] == 2 and data["session"]["consent_choice"] == "withdraw-after=3"
