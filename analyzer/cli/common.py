@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Sequence
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 
 class CliError(Exception):
@@ -25,8 +28,54 @@ class _State:
 
 
 state = _State()
-console = Console()
-err_console = Console(stderr=True)
+
+
+class _CurrentConsole:
+    """A rich Console made for the current stream and COLUMNS at each use, so output
+    fits the terminal (or the width a script or test sets) and follows redirections."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+
+    def _make(self) -> Console:
+        width = os.environ.get("COLUMNS", "")
+        extra: dict[str, Any] = {"width": int(width)} if width.isdigit() and int(width) >= 20 else {}
+        return Console(**self._options, **extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
+
+
+console = _CurrentConsole()
+err_console = _CurrentConsole(stderr=True)
+
+MIN_SHORT_ID = 8
+
+
+def short_ids(ids: Iterable[str], minimum: int = MIN_SHORT_ID) -> dict[str, str]:
+    """Each id shortened to the shortest prefix (at least ``minimum`` characters) that no
+    other id of the list shares; every command taking an id accepts such a prefix."""
+    unique = sorted(set(ids))
+    out: dict[str, str] = {}
+    for i, ident in enumerate(unique):
+        length = minimum
+        for other in (unique[i - 1] if i else "", unique[i + 1] if i + 1 < len(unique) else ""):
+            common = 0
+            while common < min(len(ident), len(other)) and ident[common] == other[common]:
+                common += 1
+            length = max(length, common + 1)
+        out[ident] = ident[:length]
+    return out
+
+
+def table(title: str | None, columns: Sequence[str], *, numeric: Sequence[str] = ()) -> Table:
+    """A table that fits 80 columns: wraps at spaces, keeps ids and rule names whole
+    (rich only folds a word when even its own line is too narrow)."""
+    out = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False,
+                show_edge=False)
+    for col in columns:
+        out.add_column(col, overflow="fold", justify="right" if col in numeric else "left")
+    return out
 
 
 def open_store():

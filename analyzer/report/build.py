@@ -18,8 +18,9 @@ from analyzer.analysis.pipeline import analyze_session, call_sdk, load_context
 from analyzer.correlate.timeline import iso
 from analyzer.models.events import PII_KINDS
 from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
-from analyzer.analysis.findings import finding_rules, rule_counts
+from analyzer.analysis.findings import rule_counts
 from analyzer.report.proof import configured_geoip, request_proofs
+from analyzer.store.marks import audit_trail, list_marks
 from analyzer.rules import RulesetError, load_ruleset
 from analyzer.store.types import utcnow
 
@@ -40,6 +41,7 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
     counts = store.counts(session.id)
     transition_seqs = {t.mark.seq for t in ctx.timeline.transitions}
     api_calls, calls_total = _api_calls(ctx)
+    manual = {mk.seq: mk for mk in list_marks(store, session.id)}
     return Report(
         generated_at=iso(utcnow()),
         tool={"name": "consentry", "version": __version__, "ruleset_version": run.ruleset_version,
@@ -50,7 +52,7 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
             ConsentMark(
                 ts=m.ts_iso, ts_device_ms=m.ts_device_ms if m.clock == "device" else None, action=m.action,
                 source=m.source, sdk=m.sdk, text=m.text, api=m.api, changes_phase=m.seq in transition_seqs,
-                derived_from_click=m.derived_from_click,
+                derived_from_click=m.derived_from_click, **_manual_flags(manual.get(m.seq)),
             )
             for m in ctx.timeline.marks
             if m.action in ("shown", "granted", "refused", "withdrawn")
@@ -60,7 +62,18 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
         rules=[RuleInfo.model_validate(r) for r in rs.rules],
         summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls)),
         api_calls=api_calls,
+        marks_audit=audit_trail(store, session.id),
     )
+
+
+def _manual_flags(mark) -> dict[str, Any]:
+    """A manual mark's id, and whether it was forced past the checks (reports flag those)."""
+    if mark is None:
+        return {}
+    flags: dict[str, Any] = {"mark_id": mark.id}
+    if mark.forced:
+        flags.update(forced=True, forced_reason=mark.reason)
+    return flags
 
 
 def _ruleset_of(version: str):

@@ -97,6 +97,9 @@ _EN: dict[str, str] = {
     "server": "Server address",
     "headers": "Request headers",
     "request_body": "Request body",
+    "audit_at": "When",
+    "audit_who": "Who",
+    "audit_change": "Change",
     "sdk_frame": "Calling code (SDK frame)",
     "occurrences": "Found {n} times in this request",
     "crypto_call": "Encrypted by the hooked call",
@@ -215,6 +218,9 @@ _ZH: dict[str, str] = {
     "server": "服务器地址",
     "headers": "请求头",
     "request_body": "请求体",
+    "audit_at": "时间",
+    "audit_who": "操作人",
+    "audit_change": "变更",
     "sdk_frame": "调用代码（SDK栈帧）",
     "occurrences": "在该请求中出现 {n} 次",
     "crypto_call": "被挂钩的加密调用",
@@ -278,6 +284,11 @@ _SEVERITIES = {
     "zh": {"high": "高", "medium": "中", "low": "低"},
 }
 
+_CHANGES = {
+    "en": {"created": "created", "forced": "created with --force", "deleted": "deleted"},
+    "zh": {"created": "创建", "forced": "以 --force 强制创建", "deleted": "删除"},
+}
+
 _CONFIDENCES = {
     "en": {"high": "high", "medium": "medium", "low": "low"},
     "zh": {"high": "高", "medium": "中", "low": "低"},
@@ -336,6 +347,9 @@ class Labels:
 
     def severity(self, severity: str) -> str:
         return _SEVERITIES[self.lang].get(severity, severity)
+
+    def change(self, change: str | None) -> str:
+        return _CHANGES[self.lang].get(change or "", change or "")
 
     def confidence(self, confidence: str | None) -> str:
         return _CONFIDENCES[self.lang].get(confidence or "", confidence or "")
