@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from analyzer import __version__
 from analyzer.analysis.findings import api_call_ref, finding_id, request_line, rule_counts, sort_key
-from analyzer.attribution import SignatureTable, default_signatures
+from analyzer.attribution import SignatureTable, default_signatures, frame_class
 from analyzer.correlate.calls import ApiCall, CallIndex
 from analyzer.correlate.timeline import (
     DEVICE,
@@ -345,6 +345,23 @@ class _CallGroup:
     last_iso: str = ""
 
 
+def app_called(ctx: SessionContext, stack: Sequence[str]) -> bool:
+    """True when the app's own package is the nearest caller (as sdk_for_stack walks:
+    framework and unknown library frames skipped, a known SDK frame first means no)."""
+    if not ctx.package:
+        return False
+    sig = ctx.signatures
+    for frame in stack:
+        if not isinstance(frame, str) or sig.is_framework(frame):
+            continue
+        if sig.sdk_for_class(frame) is not None:
+            return False
+        name = frame_class(frame)
+        if name == ctx.package or name.startswith(ctx.package + "."):
+            return True
+    return False
+
+
 def call_sdk(ctx: SessionContext, call: ApiCall) -> str | None:
     sdk = ctx.signatures.sdk_for_stack(call.stack, ctx.package)
     return sdk.id if sdk else None
@@ -394,7 +411,7 @@ def _call_finding(ctx: SessionContext, g: _CallGroup) -> dict[str, Any]:
         **_placement_evidence(g.placement),
         "count": g.count,
         "last_ts": g.last_iso,
-        "sdk_basis": "api_call_stack" if g.sdk else None,
+        "sdk_basis": "api_call_stack" if g.sdk else ("app_code" if app_called(ctx, call.stack) else None),
     }
     notes = {rule: hit.note for rule, hit in hits.items() if hit.note}
     if notes:

@@ -14,7 +14,7 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.analysis.digest import session_digests
-from analyzer.analysis.pipeline import analyze_session, call_sdk, load_context
+from analyzer.analysis.pipeline import analyze_session, app_called, call_sdk, load_context
 from analyzer.correlate.timeline import iso
 from analyzer.models.events import PII_KINDS
 from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
@@ -112,7 +112,7 @@ def _api_calls(ctx) -> tuple[list[ApiCallRef], int]:
     for call in sensitive[:MAX_API_CALLS]:
         refs.append(ApiCallRef(
             api=call.api, ts=call.first_ts_iso, kind=call.kind, ret=call.ret_json(), stack=list(call.stack),
-            count=call.count, sdk=call_sdk(ctx, call), phase=ctx.timeline.place(call.first_ts_ms, call.clock).phase,
+            count=call.count, sdk=call_sdk(ctx, call) or ("app" if app_called(ctx, call.stack) else None), phase=ctx.timeline.place(call.first_ts_ms, call.clock).phase,
             last_ts=call.ts_iso, seq=call.seq,
         ))
     return refs, len(sensitive)

@@ -50,8 +50,8 @@ class GeoIp:
             raise GeoIpError("GeoIP lookups need the maxminddb package") from None
         try:
             self._reader = maxminddb.open_database(path)
-        except (OSError, ValueError) as exc:
-            raise GeoIpError(f"cannot read GeoIP database {path}: {exc}") from None
+        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
+            raise GeoIpError(f"cannot read GeoIP database {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
         self.path = path
 
     def country(self, ip: str | None) -> str | None:
@@ -59,7 +59,7 @@ class GeoIp:
             return None
         try:
             record = self._reader.get(ip)
-        except ValueError:
+        except (ValueError, RuntimeError):  # not an address, or a corrupt record
             return None
         if not isinstance(record, dict):
             return None

@@ -115,6 +115,8 @@ def finding_lane(finding: Finding) -> str:
         return dest.sdk
     if dest is not None and dest.party == "first":
         return "app"
+    if finding.evidence.model_extra and finding.evidence.model_extra.get("sdk_basis") == "app_code":
+        return "app"
     return "unknown"
 
 

@@ -200,7 +200,8 @@ def sdk_frame(stack: list[str]) -> str | None:
     from analyzer.attribution import default_signatures
 
     sig = default_signatures()
-    return next((frame for frame in stack if isinstance(frame, str) and not sig.is_framework(frame)), None)
+    own = [frame for frame in stack if isinstance(frame, str) and not sig.is_framework(frame)]
+    return next((frame for frame in own if sig.sdk_for_class(frame) is not None), own[0] if own else None)
 
 
 def group_by_request(report: Report, prefix: str = "") -> tuple[list[RequestGroup], list[FindingView]]:
