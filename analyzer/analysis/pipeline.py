@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from analyzer import __version__
 from analyzer.analysis.findings import api_call_ref, finding_id, request_line, rule_counts, sort_key
-from analyzer.attribution import SignatureTable, default_signatures, frame_class
+from analyzer.attribution import SignatureTable, frame_class
+from analyzer.attribution.catalogue import session_signatures
 from analyzer.correlate.calls import ApiCall, CallIndex
 from analyzer.correlate.timeline import (
     DEVICE,
@@ -121,7 +122,7 @@ def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signa
         calls=calls,
         call_index=CallIndex(calls),
         crypto_events=crypto,
-        signatures=signatures or default_signatures(),
+        signatures=signatures or session_signatures(session),
         stats={"unreadable_crypto_events": unreadable} if unreadable else {},
     )
 

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich import box
 from rich.table import Table
 
-from analyzer.cli.common import CliError, console, err_console, open_store, print_json
+from analyzer.cli.common import CliError, console, err_console, open_store, print_json, table
 
 PHASES = ("pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous")
 PHASE_HEADERS = {"pre_consent": "pre", "post_refusal": "ref", "post_consent": "ok", "post_withdrawal": "wdr", "ambiguous": "amb"}
@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.command("analyze", help="Analyse a session: find personal data sent or collected without consent.")(analyze_command)
     app.command("findings", help="List a session's findings (analyses it first if needed).")(findings_command)
     app.command("rules", help="List the rules of a ruleset with the clauses they evidence.")(rules_command)
+    app.command("sdks", help="List the SDK catalogue (shipped entries plus --sdk-catalogue FILE).")(sdks_command)
     app.add_typer(identifiers_app, name="identifiers")
 
 
@@ -40,6 +41,7 @@ def _session(store, name: str):
 
 def _run_analysis(store, name: str, *, ruleset: str | None, rules_config: dict | None, quiet: bool):
     from analyzer.analysis import analyze_session
+    from analyzer.attribution.catalogue import CatalogueError
     from analyzer.rules import RulesetError
     from analyzer.store import StoreError
 
@@ -54,7 +56,7 @@ def _run_analysis(store, name: str, *, ruleset: str | None, rules_config: dict |
                 store, name, ruleset=ruleset, rules_config=rules_config,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-    except RulesetError as exc:
+    except (RulesetError, CatalogueError) as exc:
         raise CliError(str(exc)) from None
     except StoreError as exc:
         raise CliError(str(exc)) from None
@@ -65,12 +67,15 @@ def analyze_command(
     ruleset: Optional[str] = typer.Option(None, "--ruleset", help="Ruleset version (default: the newest; see `consentry rules --list`)."),
     rules_config: Optional[Path] = typer.Option(None, "--rules-config", help="JSON file overriding rule defaults (over-frequency limits, ambiguity floor, disabled rules)."),
     first_party: list[str] = typer.Option([], "--first-party", help="A domain of the app's own backend (repeatable; saved with the session)."),
+    sdk_catalogue: Optional[Path] = typer.Option(None, "--sdk-catalogue", metavar="FILE", help="Your own SDK entries (JSON/YAML), merged with the shipped catalogue by id (saved with the session)."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings and stats as JSON."),
 ) -> None:
     from analyzer.rules import RulesetError, read_rules_config
 
     store = open_store()
     session = _session(store, name)
+    if sdk_catalogue is not None:
+        _save_catalogue(store, session, sdk_catalogue)
     overrides = None
     if rules_config is not None:
         try:
@@ -85,6 +90,16 @@ def analyze_command(
                     "verdicts": result.verdicts, "stats": result.stats, "findings": result.findings})
         return
     _print_summary(name, result.findings, result.verdicts, result.stats)
+
+
+def _save_catalogue(store, session, path: Path) -> None:
+    from analyzer.attribution.catalogue import META_KEY, CatalogueError, read_catalogue
+
+    try:
+        catalogue = read_catalogue(path)
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    store.update_session(session.name, meta={**(session.meta or {}), META_KEY: catalogue})
 
 
 def _save_first_party(store, session, domains: list[str]) -> None:
@@ -201,6 +216,30 @@ def rules_command(
         clauses = "; ".join(f"{c['framework']} {c['ref']}" for c in r.get("clauses", []))
         table.add_row(r["id"], r["severity"], f"{r['title']}\n{r.get('title_zh') or ''}", clauses)
     console.print(table, markup=False, highlight=False)
+
+
+def sdks_command(
+    sdk_catalogue: Optional[Path] = typer.Option(None, "--sdk-catalogue", metavar="FILE", help="Merge this file's entries first."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    from analyzer.attribution.catalogue import CatalogueError, read_catalogue, session_signatures
+
+    try:
+        table_ = session_signatures()
+        if sdk_catalogue is not None:
+            extra = read_catalogue(sdk_catalogue)
+            table_ = table_.merged(extra["sdks"], extra["framework_prefixes"])
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    rows = [{"id": s.id, **s.describe(), "code_prefixes": list(s.code_prefixes), "hosts": list(s.hosts)}
+            for s in sorted(table_.sdks.values(), key=lambda s: s.id)]
+    if as_json:
+        print_json({"version": table_.version, "sdks": rows})
+        return
+    out = table(f"SDK catalogue {table_.version}: {len(rows)} SDKs", ("id", "name", "organisation", "code / hosts"))
+    for r in rows:
+        out.add_row(r["id"], f"{r['name']} / {r['name_zh']}", r["organisation"], " ".join(r["code_prefixes"] + r["hosts"]))
+    console.print(out, markup=False, highlight=False)
 
 
 # -- identifiers ---------------------------------------------------------------------------

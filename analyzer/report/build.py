@@ -63,7 +63,20 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
         summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls)),
         api_calls=api_calls,
         marks_audit=audit_trail(store, session.id),
+        sdks=_sdk_names(ctx, findings, api_calls),
     )
+
+
+def _sdk_names(ctx, findings: list[dict[str, Any]], api_calls) -> dict[str, dict[str, str]]:
+    """Catalogue names (en/zh) and organisation of every SDK the report mentions."""
+    ids = {f.get("sdk") for f in findings} | {(f.get("destination") or {}).get("sdk") for f in findings}
+    ids |= {c.sdk for c in api_calls}
+    out = {}
+    for sdk_id in sorted(i for i in ids if i):
+        sdk = ctx.signatures.get(sdk_id)
+        if sdk is not None:
+            out[sdk_id] = sdk.describe()
+    return out
 
 
 def _manual_flags(mark) -> dict[str, Any]:
