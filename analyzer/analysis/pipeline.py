@@ -157,11 +157,20 @@ def _placement_evidence(placement: Placement) -> dict[str, Any]:
     return out
 
 
+# Collections: an uploaded address book or app list is one item, however many entries.
+COLLECTION_KINDS = frozenset({"contacts", "installed_apps"})
+MAX_COLLECTION_VALUES = 50
+
+
+def _item_key(m: Match) -> tuple[str, str]:
+    return (m.pii_type, "*" if m.pii_type in COLLECTION_KINDS else m.value)
+
+
 def _items(matches: Sequence[Match]) -> list[list[Match]]:
     """Matches grouped per personal-data item (PII type, value), most confident first."""
     items: dict[tuple[str, str], list[Match]] = {}
     for m in matches:
-        items.setdefault((m.pii_type, m.value), []).append(m)
+        items.setdefault(_item_key(m), []).append(m)
     return [sorted(ms, key=lambda m: -_RANK.get(m.confidence, 0)) for ms in items.values()]
 
 
@@ -252,7 +261,11 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
             "known": m.known,
         }
         if len(item) > 1:
-            evidence["occurrences"] = [_occurrence(each) for each in item]
+            evidence["occurrences"] = [_occurrence(each) for each in item[:MAX_COLLECTION_VALUES]]
+        if m.pii_type in COLLECTION_KINDS:
+            values = list(dict.fromkeys(each.value for each in item))
+            evidence["values"] = values[:MAX_COLLECTION_VALUES]
+            evidence["value_count"] = len(values)
         notes = {rule: hit.note for rule, hit in hits.items() if hit.note}
         if notes:
             evidence["note"] = next(iter(notes.values()))
@@ -261,7 +274,7 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
         if crypto is not None:
             evidence["crypto"] = crypto
         out.append({
-            "id": finding_id("flow", seq, m.pii_type, m.value),
+            "id": finding_id("flow", seq, *_item_key(m)),
             **rule_fields(hits),
             "phase": placement.phase,
             "pii_type": m.pii_type,
