@@ -30,24 +30,17 @@ class _State:
 state = _State()
 
 
-class _CurrentConsole:
-    """A rich Console made for the current stream and COLUMNS at each use, so output
-    fits the terminal (or the width a script or test sets) and follows redirections."""
+class _Console(Console):
+    """A Console whose width comes from the terminal or COLUMNS at each use (rich fixes
+    COLUMNS when the console is made, at import), so scripts and tests can set it."""
 
     def __init__(self, **options: Any) -> None:
-        self._options = options
-
-    def _make(self) -> Console:
-        width = os.environ.get("COLUMNS", "")
-        extra: dict[str, Any] = {"width": int(width)} if width.isdigit() and int(width) >= 20 else {}
-        return Console(**self._options, **extra)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._make(), name)
+        super().__init__(**options)
+        self._width = None  # rich then reads os.environ["COLUMNS"] in Console.size
 
 
-console = _CurrentConsole()
-err_console = _CurrentConsole(stderr=True)
+console = _Console()
+err_console = _Console(stderr=True)
 
 MIN_SHORT_ID = 8
 
