@@ -9,10 +9,8 @@ from typing import Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich import box
-from rich.table import Table
 
-from analyzer.cli.common import CliError, console, err_console, open_store, print_json, table
+from analyzer.cli.common import CliError, console, err_console, open_store, print_json, short_api, short_ids, table
 
 PHASES = ("pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous")
 PHASE_HEADERS = {"pre_consent": "pre", "post_refusal": "ref", "post_consent": "ok", "post_withdrawal": "wdr", "ambiguous": "amb"}
@@ -123,19 +121,15 @@ def _print_summary(name: str, findings: list[dict], verdicts: dict[str, int], st
     for f in findings:
         for rule_id in finding_rules(f):
             by_rule_phase.setdefault(rule_id, Counter())[f["phase"]] += 1
-    table = Table(title=f"{name}: findings by rule and phase (ruleset {stats.get('ruleset')})", title_justify="left",
-                  box=box.SIMPLE_HEAD)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
-    for phase in PHASES:
-        table.add_column(PHASE_HEADERS[phase], justify="right")
-    table.add_column("all", justify="right")
+    heads = [PHASE_HEADERS[p] for p in PHASES]
+    table_ = table(f"{name}: findings by rule and phase (ruleset {stats.get('ruleset')})",
+                   ("rule", "verdict", *heads, "all"), numeric=(*heads, "all"), whole=("rule", "verdict", *heads, "all"))
     for rule in verdicts:
         counts = by_rule_phase.get(rule, Counter())
         total = sum(counts.values())
         verdict = "[bold red]violation[/]" if total else "[green]pass[/]"
-        table.add_row(rule, verdict, *[str(counts.get(p, 0) or "") for p in PHASES], str(total))
-    console.print(table)
+        table_.add_row(rule, verdict, *[str(counts.get(p, 0) or "") for p in PHASES], str(total))
+    console.print(table_)
     console.print("phases: " + "  ".join(f"{h}={p}" for p, h in PHASE_HEADERS.items()), highlight=False)
     console.print(
         f"{stats.get('flows', 0)} flows scanned, {stats.get('flows_with_pii', 0)} carrying personal data, "
@@ -151,6 +145,7 @@ def findings_command(
     rule: Optional[str] = typer.Option(None, "--rule", help="Only this rule id."),
     phase: Optional[str] = typer.Option(None, "--phase", help=f"Only this phase ({'|'.join(PHASES)})."),
     sdk: Optional[str] = typer.Option(None, "--sdk", help="Only findings attributed to this SDK id."),
+    finding_id: Optional[str] = typer.Option(None, "--id", help="One finding by its id or a unique prefix (as printed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON (report-JSON finding objects)."),
 ) -> None:
     from analyzer.analysis.findings import finding_rules
@@ -171,20 +166,61 @@ def findings_command(
         f for f in store.findings(run.id)
         if (rule is None or rule in finding_rules(f)) and (phase is None or f["phase"] == phase) and (sdk is None or f.get("sdk") == sdk)
     ]
+    if finding_id is not None:
+        items = [_one_finding(items, finding_id)]
+        if as_json:
+            print_json(items[0])
+            return
     if as_json:
         print_json(items)
         return
-    table = Table(title=f"{name}: {len(items)} findings (ruleset {run.ruleset_version})", title_justify="left")
-    for col in ("time", "rule", "phase", "pii", "sdk", "destination", "where", "conf", "id"):
-        table.add_column(col, overflow="fold")
+    print_findings(name, items, run.ruleset_version)
+
+
+def _one_finding(items: list[dict], prefix: str) -> dict:
+    hits = [f for f in items if str(f["id"]).startswith(prefix.strip().lower())] if prefix.strip() else []
+    if len(hits) != 1:
+        raise CliError(f"no finding {prefix!r}" if not hits else f"finding id {prefix!r} is ambiguous ({len(hits)} match)")
+    return hits[0]
+
+
+def print_findings(name: str, items: list[dict], ruleset: str) -> None:
+    """Findings grouped per request (then the API-call findings), fitting 80 columns:
+    the request on its own wrapped line, its items in a narrow table, ids as unique prefixes."""
+    from rich.text import Text
+
+    from analyzer.analysis.findings import finding_rules
+
+    ids = short_ids([f["id"] for f in items])
+    requests: dict[str, list[dict]] = {}
+    calls: list[dict] = []
     for f in items:
-        dest = f.get("destination") or {}
-        where = f"{f.get('location')}:{(f.get('evidence') or {}).get('path')}" if f.get("location") else ((f.get("evidence") or {}).get("api_call") or {}).get("api", "")
-        table.add_row(
-            f["ts"][11:23], f["rule"], f["phase"], f.get("pii_type") or "", f.get("sdk") or "",
-            f"{dest.get('host', '')} ({dest.get('party')})" if dest else "", where, f["confidence"], f["id"][:12],
-        )
-    console.print(table, markup=False, highlight=False)
+        if f.get("flow"):
+            requests.setdefault(f["flow"]["id"], []).append(f)
+        else:
+            calls.append(f)
+    console.print(Text(f"{name}: {len(items)} findings in {len(requests)} requests and {len(calls)} API-call groups "
+                       f"(ruleset {ruleset}); phases: " + " ".join(f"{h}={p}" for p, h in PHASE_HEADERS.items())))
+    for group in requests.values():
+        f0 = group[0]
+        dest = f0.get("destination") or {}
+        head = (f"{f0['ts'][11:23]} {f0['flow']['method']} {f0['flow']['url'][:160]} -> {dest.get('host', '')} "
+                f"({dest.get('party')}{', ' + f0['sdk'] if f0.get('sdk') else ''})")
+        console.print(Text(head, style="bold"), soft_wrap=False)
+        out = table(None, ("pii", "phase", "rules", "where", "conf", "id"), whole=("phase", "rules", "conf", "id"))
+        for f in group:
+            where = f"{f.get('location')}:{(f.get('evidence') or {}).get('path') or ''}"
+            out.add_row(f.get("pii_type") or "", PHASE_HEADERS.get(f["phase"], f["phase"]), "\n".join(finding_rules(f)),
+                        where, f["confidence"], ids[f["id"]])
+        console.print(out)
+    if calls:
+        console.print(Text("sensitive API calls", style="bold"))
+        out = table(None, ("api (sdk, first call)", "pii", "phase", "rules", "id"), whole=("phase", "rules", "id"))
+        for f in calls:
+            api = ((f.get("evidence") or {}).get("api_call") or {}).get("api", "")
+            out.add_row(f"{short_api(api)}\n{f.get('sdk') or '-'} {f['ts'][11:23]}", f.get("pii_type") or "",
+                        PHASE_HEADERS.get(f["phase"], f["phase"]), "\n".join(finding_rules(f)), ids[f["id"]])
+        console.print(out)
 
 
 def rules_command(
@@ -209,13 +245,11 @@ def rules_command(
     if as_json:
         print_json({"version": rs.version, "description": rs.description, "defaults": rs.defaults, "rules": list(rs.rules)})
         return
-    table = Table(title=f"ruleset {rs.version}", title_justify="left")
-    for col in ("rule", "severity", "title", "clauses"):
-        table.add_column(col, overflow="fold")
+    out = table(f"ruleset {rs.version}", ("rule", "severity", "title", "clauses"), whole=("rule",))
     for r in rs.rules:
         clauses = "; ".join(f"{c['framework']} {c['ref']}" for c in r.get("clauses", []))
-        table.add_row(r["id"], r["severity"], f"{r['title']}\n{r.get('title_zh') or ''}", clauses)
-    console.print(table, markup=False, highlight=False)
+        out.add_row(r["id"], r["severity"], f"{r['title']}\n{r.get('title_zh') or ''}", clauses)
+    console.print(out, markup=False, highlight=False)
 
 
 def sdks_command(
@@ -286,12 +320,10 @@ def identifiers_list(
             for r in rows
         ])
         return
-    table = Table(title=f"{session_name}: {len(rows)} identifiers", title_justify="left")
-    for col in ("kind", "value", "source", "first seen"):
-        table.add_column(col, overflow="fold")
+    table_ = table(f"{session_name}: {len(rows)} identifiers", ("kind", "value", "source", "first seen"), whole=("kind",))
     for r in rows:
-        table.add_row(r.kind, r.value, r.source, r.first_seen.isoformat(timespec="milliseconds") if r.first_seen else "")
-    console.print(table, markup=False, highlight=False)
+        table_.add_row(r.kind, r.value, r.source, r.first_seen.isoformat(timespec="milliseconds") if r.first_seen else "")
+    console.print(table_, markup=False, highlight=False)
 
 
 def read_profile(path: Path) -> list[tuple[str, str]]:

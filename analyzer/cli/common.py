@@ -61,14 +61,20 @@ def short_ids(ids: Iterable[str], minimum: int = MIN_SHORT_ID) -> dict[str, str]
     return out
 
 
-def table(title: str | None, columns: Sequence[str], *, numeric: Sequence[str] = ()) -> Table:
-    """A table that fits 80 columns: wraps at spaces, keeps ids and rule names whole
-    (rich only folds a word when even its own line is too narrow)."""
+def table(title: str | None, columns: Sequence[str], *, numeric: Sequence[str] = (), whole: Sequence[str] = ()) -> Table:
+    """A table that fits 80 columns: cells wrap at spaces; ``whole`` columns (ids, rule
+    names, times) are never wrapped or cut, the others give way first."""
     out = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False,
                 show_edge=False)
     for col in columns:
-        out.add_column(col, overflow="fold", justify="right" if col in numeric else "left")
+        out.add_column(col, overflow="fold", justify="right" if col in numeric else "left", no_wrap=col in whole)
     return out
+
+
+def short_api(api: str) -> str:
+    """``android.telephony.TelephonyManager.getImei`` -> ``TelephonyManager.getImei``."""
+    parts = api.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 else api
 
 
 def open_store():

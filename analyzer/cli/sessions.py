@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from analyzer.cli.common import CliError, console, open_store, print_json
+from analyzer.cli.common import table as cli_table
 from analyzer.models.events import events_json_schema
 from analyzer.store.types import utcnow
 
@@ -91,9 +91,12 @@ def sessions_list(
     if not rows:
         console.print("no sessions yet: try `consentry demo` or `consentry import har FILE --session NAME`")
         return
-    table = Table("session", "app", "status", "consent", "started (UTC)", "flows", "events")
+    table = cli_table(None, ("session / app", "status", "consent", "started (UTC)", "flows", "events"),
+                      numeric=("flows", "events"), whole=("status", "flows", "events"))
     for r in rows:
-        table.add_row(r["name"], r["app"] or "-", r["status"], r["consent_choice"] or "-", r["started_at"] or "-", str(r["flows"]), str(r["events"]))
+        started = (r["started_at"] or "-")[:16].replace("T", "\n")  # minutes are enough to tell runs apart
+        table.add_row(f"{r['name']}\n  {r['app'] or '-'}", r["status"], r["consent_choice"] or "-", started,
+                      str(r["flows"]), str(r["events"]))
     console.print(table)
 
 
@@ -117,7 +120,7 @@ def sessions_show(
     )
     if info["events_by_type"]:
         console.print("events: " + ", ".join(f"{k}={v}" for k, v in info["events_by_type"].items()))
-    table = Table("time (UTC)", "consent", "source", "sdk", title="consent timeline")
+    table = cli_table("consent timeline", ("time (UTC)", "consent", "source", "sdk"), whole=("consent",))
     for c in info["consent_timeline"]:
         table.add_row(c["ts"], c["action"] or "?", c["source"] or "-", c["sdk"] or "-")
     console.print(table if info["consent_timeline"] else "consent timeline: (no consent events)")
