@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "capture",  # proxy
     "imports",  # import har|mitm
     "exports",  # export har|mitm|bundle, verify
+    "keys",  # keys init|show (bundle signing key)
     "analysis",  # analyze, findings
     "report",  # report
     "hooks",  # hooks bundle|list
