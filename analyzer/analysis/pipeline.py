@@ -19,6 +19,7 @@ from analyzer import __version__
 from analyzer.analysis.findings import api_call_ref, finding_id, request_line, rule_counts, sort_key
 from analyzer.attribution import SignatureTable, frame_class
 from analyzer.attribution.catalogue import session_signatures
+from analyzer.rules.declared import DeclaredPractice, disclosure_rule_infos, session_declaration
 from analyzer.correlate.calls import ApiCall, CallIndex
 from analyzer.correlate.timeline import (
     DEVICE,
@@ -65,6 +66,7 @@ class SessionContext:
     crypto_events: list[CryptoEvent]
     signatures: SignatureTable
     stats: dict[str, Any] = field(default_factory=dict)
+    declared: Any = None  # DeclaredPractice when the session has a declaration
 
     @property
     def uncertainty_ms(self) -> float:
@@ -110,6 +112,11 @@ def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signa
         lifecycle_rows, grace_ms=config.background_grace_ms, floor_ms=config.ambiguity_floor_ms, uncertainty_ms=uncertainty,
     )
     disabled = set(config.disabled_rules)
+    signatures = signatures or session_signatures(session)
+    declaration = session_declaration(session)
+    declared = DeclaredPractice.resolve(declaration, signatures) if declaration is not None else None
+    if declared is not None:
+        ruleset = ruleset.with_rules(disclosure_rule_infos())
     return SessionContext(
         session=session,
         ruleset=ruleset,
@@ -122,8 +129,9 @@ def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signa
         calls=calls,
         call_index=CallIndex(calls),
         crypto_events=crypto,
-        signatures=signatures or session_signatures(session),
+        signatures=signatures,
         stats={"unreadable_crypto_events": unreadable} if unreadable else {},
+        declared=declared,
     )
 
 
@@ -228,13 +236,6 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
     out = []
     for item in _items(matches):
         m = item[0]
-        hits = merge_hits(ctx, (
-            hit for each in item
-            for hit in flow_hits(each.confidence, placement, scheme=flow.scheme, party=party, foreground=foreground,
-                                 enabled=ctx.enabled)
-        ))
-        if not hits:
-            continue
         producer, producer_sdk = _producer(ctx, m, ts_ms, slack, party.party, host_sdk)
         if flow_stack_sdk is not None:
             sdk, basis = flow_stack_sdk, "flow_stack"
@@ -244,6 +245,16 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
             sdk, basis = host_sdk, "host"
         else:
             sdk, basis = None, ("api_call_stack" if producer is not None else None)
+        disclosed = disclosure_hits(ctx, sdk.id if sdk else None, m.pii_type, placement.phase, m.confidence,
+                                    app_side=party.party == "first" or (producer is not None and app_called(ctx, producer.stack)))
+        hits = merge_hits(ctx, [
+            *(hit for each in item
+              for hit in flow_hits(each.confidence, placement, scheme=flow.scheme, party=party, foreground=foreground,
+                                   enabled=ctx.enabled)),
+            *disclosed,
+        ])
+        if not hits:
+            continue
         evidence: dict[str, Any] = {
             "value": m.value,
             "matched": m.matched,
@@ -381,6 +392,15 @@ def call_sdk(ctx: SessionContext, call: ApiCall) -> str | None:
     return sdk.id if sdk else None
 
 
+def disclosure_hits(ctx: SessionContext, sdk_id: str | None, pii_type: str | None, phase: str, confidence: str,
+                    *, app_side: bool) -> list[Hit]:
+    """undisclosed-sdk / undisclosed-data against the session's declared practice."""
+    if ctx.declared is None:
+        return []
+    return [Hit(rule, phase, confidence) for rule in ctx.declared.rules_broken(sdk_id, pii_type, app_side=app_side)
+            if rule in ctx.enabled]
+
+
 def _call_hits(ctx: SessionContext, call: ApiCall) -> list[tuple[Hit, Placement]]:
     first = ctx.timeline.place(call.first_ts_ms, call.clock)
     last = ctx.timeline.place(call.ts_ms, call.clock) if call.ts_ms != call.first_ts_ms else first
@@ -390,6 +410,11 @@ def _call_hits(ctx: SessionContext, call: ApiCall) -> list[tuple[Hit, Placement]
         hits.append((hit, first if hit.phase == first.phase else last))
     if "background-collection" in ctx.enabled and ctx.foreground.state_at(call.ts_ms, call.clock) == "background":
         hits.append((Hit("background-collection", last.phase, "high"), last))
+    if ctx.declared is not None and call.kind in PII_KINDS:
+        sdk = ctx.signatures.sdk_for_stack(call.stack, ctx.package)
+        for hit in disclosure_hits(ctx, sdk.id if sdk else None, call.kind, first.phase, "high",
+                                   app_side=app_called(ctx, call.stack)):
+            hits.append((hit, first))
     return hits
 
 
@@ -535,6 +560,7 @@ def analyze_session(
     rs = load_ruleset(ruleset)
     config = rs.config(rules_config)
     ctx = load_context(store, session, rs, config)
+    rs = ctx.ruleset  # with the disclosure rules when the session declares its practice
     ids, crypto, n_idents = build_matchers(store, ctx)
     total = store.counts(session.id)["flows"]
     run_id = store.start_run(session.id, rs.version, __version__)

@@ -66,6 +66,7 @@ def analyze_command(
     rules_config: Optional[Path] = typer.Option(None, "--rules-config", help="JSON file overriding rule defaults (over-frequency limits, ambiguity floor, disabled rules)."),
     first_party: list[str] = typer.Option([], "--first-party", help="A domain of the app's own backend (repeatable; saved with the session)."),
     sdk_catalogue: Optional[Path] = typer.Option(None, "--sdk-catalogue", metavar="FILE", help="Your own SDK entries (JSON/YAML), merged with the shipped catalogue by id (saved with the session)."),
+    declared: Optional[Path] = typer.Option(None, "--declared", metavar="FILE", help="The app's declared SDK list and data types (YAML/JSON): adds the rules undisclosed-sdk and undisclosed-data (saved with the session)."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings and stats as JSON."),
 ) -> None:
     from analyzer.rules import RulesetError, read_rules_config
@@ -74,6 +75,10 @@ def analyze_command(
     session = _session(store, name)
     if sdk_catalogue is not None:
         _save_catalogue(store, session, sdk_catalogue)
+        session = _session(store, name)
+    if declared is not None:
+        _save_declaration(store, session, declared)
+        session = _session(store, name)
     overrides = None
     if rules_config is not None:
         try:
@@ -98,6 +103,19 @@ def _save_catalogue(store, session, path: Path) -> None:
     except CatalogueError as exc:
         raise CliError(str(exc)) from None
     store.update_session(session.name, meta={**(session.meta or {}), META_KEY: catalogue})
+
+
+def _save_declaration(store, session, path: Path) -> None:
+    from analyzer.rules.declared import META_KEY, DeclarationError, read_declaration
+
+    try:
+        declaration = read_declaration(path)
+    except DeclarationError as exc:
+        raise CliError(str(exc)) from None
+    package = session.app.package if session.app is not None else None
+    if declaration.get("app") and package and declaration["app"] != package:
+        raise CliError(f"--declared: the file declares app {declaration['app']!r}, the session is of {package!r}")
+    store.update_session(session.name, meta={**(session.meta or {}), META_KEY: declaration})
 
 
 def _save_first_party(store, session, domains: list[str]) -> None:

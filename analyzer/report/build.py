@@ -38,6 +38,7 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
     rs = _ruleset_of(run.ruleset_version)
     config = rs.config((run.stats or {}).get("config"))
     ctx = load_context(store, session, rs, config)
+    rs = ctx.ruleset  # with the disclosure rules when the session declares its practice
     counts = store.counts(session.id)
     transition_seqs = {t.mark.seq for t in ctx.timeline.transitions}
     api_calls, calls_total = _api_calls(ctx)
