@@ -46,6 +46,7 @@ def mark_delete(
     mark_id: str = typer.Argument(..., help="Mark id or a unique prefix of it (see `consentry mark list`)."),
     session: str = typer.Option(..., "--session", "-s", help="Session name."),
     by: str = typer.Option(None, "--by", help="Who deletes it (audit trail)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the deleted mark as JSON."),
 ) -> None:
     """Delete a manual mark; the audit trail keeps what it was, who deleted it and when.
     Run `consentry analyze` again for the verdicts to follow."""
@@ -59,6 +60,9 @@ def mark_delete(
         delete_mark(store, row.id, mark.id, who=by)
     except StoreError as exc:
         raise CliError(str(exc)) from None
+    if as_json:
+        print_json({"session": session, "deleted": mark.as_dict()})
+        return
     console.print(f"deleted mark {mark.id[:8]} ({mark.action} at {mark.ts.isoformat(timespec='milliseconds')}) "
                   f"from session {session}", markup=False, highlight=False)
 

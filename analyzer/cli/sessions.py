@@ -171,6 +171,7 @@ def mark_consent(
     note: str = typer.Option(None, "--note", help="Free text kept with the mark."),
     force: bool = typer.Option(False, "--force", help="Record a mark outside the session or against its recorded consent events (reports flag it)."),
     by: str = typer.Option(None, "--by", help="Who makes the mark (audit trail; default: $CONSENTRY_USER or the login name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored mark as JSON."),
 ) -> None:
     """Mark a consent action by hand (the user tapped 同意 on a phone driven manually).
 
@@ -188,6 +189,9 @@ def mark_consent(
         row = add_consent_mark(store, session, action, when, note=note, force=force, who=by)
     except MarkRefused as exc:
         raise CliError(str(exc)) from None
+    if as_json:
+        print_json({"session": session, **row.as_dict()})
+        return
     flag = f" (FORCED: {row.reason})" if row.forced else ""
     console.print(f"marked consent {action} at {when.isoformat(timespec='milliseconds')} in session {session} "
                   f"(mark {row.id[:8]}){flag}", markup=False, highlight=False)

@@ -54,8 +54,9 @@ def test_list_and_delete_by_unique_prefix_are_audited(sqlite_url, run):
     b.flow(100, "GET", f"https://ulogs.umeng.com/x?aid={c.ANDROID_ID}")
     b.flow(5000, "GET", f"https://ulogs.umeng.com/x?aid={c.ANDROID_ID}")
     b.commit()
-    ok = run("mark", "consent", "granted", "--session", "manual", "--at", at(1000), "--by", "tester-b")
+    ok = run("mark", "consent", "granted", "--session", "manual", "--at", at(1000), "--by", "tester-b", "--json")
     assert ok.exit_code == 0, ok.stderr
+    assert json.loads(ok.stdout)["action"] == "granted" and not json.loads(ok.stdout)["forced"]
     listed = json.loads(run("mark", "list", "--session", "manual", "--json").stdout)
     assert len(listed["marks"]) == 1 and not listed["marks"][0]["forced"]
     mark_id = listed["marks"][0]["id"]
