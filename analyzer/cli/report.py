@@ -55,7 +55,7 @@ def build_reports(store, names: list[str], *, geoip: str | None = None) -> list:
     reports = []
     for name in names:
         try:
-            reports.append(build_report(store, name, geoip_db=geoip))
+            reports.append(build_report(store, name, **({"geoip_db": geoip} if geoip else {})))
         except SessionNotFound:
             raise CliError(f"unknown session {name!r} (see `consentry sessions list`)") from None
         except (StoreError, GeoIpError) as exc:

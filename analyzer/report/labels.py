@@ -310,6 +310,13 @@ _SEVERITIES = {
     "zh": {"high": "高", "medium": "中", "low": "低"},
 }
 
+_STATUSES = {
+    "en": {"finished": "finished", "recording": "recording", "app_crashed": "app crashed", "detached": "detached",
+           "proxy_error": "proxy error", "interrupted": "interrupted"},
+    "zh": {"finished": "已完成", "recording": "录制中", "app_crashed": "应用崩溃", "detached": "已断开",
+           "proxy_error": "代理错误", "interrupted": "已中断"},
+}
+
 _CHANGES = {
     "en": {"created": "created", "forced": "created with --force", "deleted": "deleted"},
     "zh": {"created": "创建", "forced": "以 --force 强制创建", "deleted": "删除"},
@@ -373,6 +380,17 @@ class Labels:
 
     def severity(self, severity: str) -> str:
         return _SEVERITIES[self.lang].get(severity, severity)
+
+    def lane(self, lane: str | None) -> str:
+        """An SDK lane name: SDK ids as they are, the app itself and unknown callers translated."""
+        if lane == "app":
+            return self["app_itself"]
+        if lane in (None, "", "unknown"):
+            return self["unknown"]
+        return lane
+
+    def status(self, status: str | None) -> str:
+        return _STATUSES[self.lang].get(status or "", status or "")
 
     def change(self, change: str | None) -> str:
         return _CHANGES[self.lang].get(change or "", change or "")

@@ -55,6 +55,7 @@ class Mark:
     ts: str
     source: str
     label_y: float
+    text: str = ""  # the consent screen's text, when recorded
 
 
 @dataclass
@@ -166,7 +167,7 @@ def build_timeline(report: Report) -> Timeline:
     ordered = sorted(mark_times, key=lambda mt: mt[1] if mt[1] is not None else t0)
     rows = _label_rows([x_of(t) for _, t in ordered], [len(m.action) for m, _ in ordered])
     marks = [
-        Mark(x_of(t), m.action, m.ts, m.source, label_y=12 + LABEL_ROW_HEIGHT * row)
+        Mark(x_of(t), m.action, m.ts, m.source, label_y=12 + LABEL_ROW_HEIGHT * row, text=(m.text or "")[:300])
         for (m, t), row in zip(ordered, rows)
     ]
     return Timeline(
