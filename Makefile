@@ -40,11 +40,17 @@ constraints:
 	rm -rf /tmp/consentry-constraints-venv
 
 # Headless Chromium renders the HTML reports in the browser tests (Debian package).
+# PDF reports: WeasyPrint needs Pango, and a CJK font for Chinese (found through fontconfig).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-zenhei
 setup-test: setup
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: install Debian's chromium to run the browser tests (they are skipped without it)"; fi; }
+	@fc-list :lang=zh 2>/dev/null | grep -q . && ldconfig -p 2>/dev/null | grep -q libpangoft2 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	  else echo "note: install Debian's $(PDF_PACKAGES) for PDF reports"; fi; }
 
 demo: setup
 	$(BIN)/consentry demo

@@ -1,16 +1,18 @@
-"""Finding ids and the report-JSON shape of findings.
+"""Finding ids and the report-JSON shape of findings (``consentry.report/2``).
 
-An id is a hash of what a finding means and where it is (rule, phase, PII type, the
-flow's capture sequence number or the API-call event's sequence number, location,
-path, value): the same stored session analysed with the same ruleset gives the same
-ids and the same bytes, and a re-analysis does not renumber anything.
+A finding is one personal-data item (PII type + value) in one request, or one group
+of sensitive API calls, and carries every rule it breaks (``rules``; ``rule`` is the
+first of them in catalogue order). Its id is a hash of where it is and what it
+carries (the flow's capture sequence number or the API-call event's sequence number,
+PII type, value): the same stored session analysed again gives the same ids and the
+same bytes, and a ruleset that adds or drops a rule does not renumber anything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from analyzer.correlate.calls import ApiCall
 
@@ -41,6 +43,34 @@ def request_line(method: str, url: str) -> str:
 
 def sort_key(finding: dict[str, Any]) -> tuple[str, str]:
     return (finding["ts"], finding["id"])
+
+
+def finding_rules(finding: dict[str, Any]) -> list[str]:
+    """Every rule a finding breaks (``consentry.report/2`` findings had one)."""
+    rules = finding.get("rules")
+    if isinstance(rules, list) and rules:
+        return [str(r) for r in rules]
+    return [str(finding.get("rule"))] if finding.get("rule") else []
+
+
+def per_rule(findings: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """One shallow view per (finding, rule): for consumers that count by rule (diff, replay)."""
+    for f in findings:
+        rules = finding_rules(f)
+        if len(rules) <= 1:
+            yield f
+            continue
+        for rule in rules:
+            yield {**f, "rule": rule}
+
+
+def rule_counts(findings: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Findings breaking each rule (a finding breaking two rules counts once for each)."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        for rule in finding_rules(f):
+            counts[rule] = counts.get(rule, 0) + 1
+    return counts
 
 
 def dump_findings(findings: list[dict[str, Any]]) -> str:

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from analyzer import __version__
-from analyzer.analysis.findings import api_call_ref, finding_id, request_line, sort_key
-from analyzer.attribution import SignatureTable, default_signatures
+from analyzer.analysis.findings import api_call_ref, finding_id, request_line, rule_counts, sort_key
+from analyzer.attribution import SignatureTable, frame_class
+from analyzer.attribution.catalogue import session_signatures
+from analyzer.rules.declared import DeclaredPractice, disclosure_rule_infos, session_declaration
 from analyzer.correlate.calls import ApiCall, CallIndex
 from analyzer.correlate.timeline import (
     DEVICE,
@@ -64,6 +66,7 @@ class SessionContext:
     crypto_events: list[CryptoEvent]
     signatures: SignatureTable
     stats: dict[str, Any] = field(default_factory=dict)
+    declared: Any = None  # DeclaredPractice when the session has a declaration
 
     @property
     def uncertainty_ms(self) -> float:
@@ -109,6 +112,11 @@ def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signa
         lifecycle_rows, grace_ms=config.background_grace_ms, floor_ms=config.ambiguity_floor_ms, uncertainty_ms=uncertainty,
     )
     disabled = set(config.disabled_rules)
+    signatures = signatures or session_signatures(session)
+    declaration = session_declaration(session)
+    declared = DeclaredPractice.resolve(declaration, signatures) if declaration is not None else None
+    if declared is not None:
+        ruleset = ruleset.with_rules(disclosure_rule_infos())
     return SessionContext(
         session=session,
         ruleset=ruleset,
@@ -121,8 +129,9 @@ def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signa
         calls=calls,
         call_index=CallIndex(calls),
         crypto_events=crypto,
-        signatures=signatures or default_signatures(),
+        signatures=signatures,
         stats={"unreadable_crypto_events": unreadable} if unreadable else {},
+        declared=declared,
     )
 
 
@@ -156,7 +165,53 @@ def _placement_evidence(placement: Placement) -> dict[str, Any]:
     return out
 
 
+# Collections: an uploaded address book or app list is one item, however many entries.
+COLLECTION_KINDS = frozenset({"contacts", "installed_apps"})
+MAX_COLLECTION_VALUES = 50
+
+
+def _item_key(m: Match) -> tuple[str, str]:
+    return (m.pii_type, "*" if m.pii_type in COLLECTION_KINDS else m.value)
+
+
+def _items(matches: Sequence[Match]) -> list[list[Match]]:
+    """Matches grouped per personal-data item (PII type, value), most confident first."""
+    items: dict[tuple[str, str], list[Match]] = {}
+    for m in matches:
+        items.setdefault(_item_key(m), []).append(m)
+    return [sorted(ms, key=lambda m: -_RANK.get(m.confidence, 0)) for ms in items.values()]
+
+
+def merge_hits(ctx: SessionContext, hits: Iterable[Hit]) -> dict[str, Hit]:
+    """Rule id -> its most confident hit, in catalogue order."""
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        kept = best.get(hit.rule)
+        if kept is None or _RANK.get(hit.confidence, 0) > _RANK.get(kept.confidence, 0):
+            best[hit.rule] = hit
+    order = {rule: i for i, rule in enumerate(ctx.ruleset.rule_ids)}
+    return dict(sorted(best.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+
+def rule_fields(hits: dict[str, Hit]) -> dict[str, Any]:
+    """rule / rules / rule_confidence / confidence of a finding breaking these rules."""
+    rules = list(hits)
+    confidence = max((h.confidence for h in hits.values()), key=lambda c: _RANK.get(c, 0))
+    return {
+        "rule": rules[0],
+        "rules": rules,
+        "rule_confidence": {r: h.confidence for r, h in hits.items()},
+        "confidence": confidence,
+    }
+
+
+def _occurrence(m: Match) -> dict[str, Any]:
+    return {"location": m.location, "path": m.path, "encoding": list(m.encoding), "matched": m.matched,
+            "confidence": m.confidence}
+
+
 def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequence[Match]) -> list[dict[str, Any]]:
+    """One finding per personal-data item in this request, with every rule it breaks."""
     if not matches:
         return []
     clock = _flow_clock(flow)
@@ -168,7 +223,8 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
     host_sdk = sig.sdk_for_host(flow.host)
     flow_stack = [str(f) for f in (flow.meta or {}).get("stack", []) if isinstance(f, str)]
     flow_stack_sdk = sig.sdk_for_stack(flow_stack, ctx.package) if flow_stack else None
-    flow_ref = {"id": flow.id, "url": flow.url, "method": flow.method, "host": flow.host, "ts": iso(flow.ts_start)}
+    flow_ref = {"id": flow.id, "url": flow.url, "method": flow.method, "host": flow.host, "ts": iso(flow.ts_start),
+                "seq": seq}
     destination = {
         "host": flow.host,
         "party": party.party,
@@ -178,7 +234,8 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
     }
     slack = ctx.uncertainty_ms + ctx.config.ambiguity_floor_ms
     out = []
-    for m in matches:
+    for item in _items(matches):
+        m = item[0]
         producer, producer_sdk = _producer(ctx, m, ts_ms, slack, party.party, host_sdk)
         if flow_stack_sdk is not None:
             sdk, basis = flow_stack_sdk, "flow_stack"
@@ -188,43 +245,60 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
             sdk, basis = host_sdk, "host"
         else:
             sdk, basis = None, ("api_call_stack" if producer is not None else None)
-        hits = flow_hits(m.confidence, placement, scheme=flow.scheme, party=party, foreground=foreground, enabled=ctx.enabled)
-        for hit in hits:
-            evidence: dict[str, Any] = {
-                "value": m.value,
-                "matched": m.matched,
-                "excerpt": m.excerpt,
-                "excerpt_span": list(m.excerpt_span),
-                "path": m.path,
-                "request_line": request_line(flow.method, flow.url),
-                "identifier_source": m.identifier_source,
-                "detector": m.detector,
-                "stack": flow_stack or (list(producer.stack) if producer is not None else []),
-                "api_call": api_call_ref(producer, producer_sdk.id if producer_sdk else None) if producer is not None else None,
-                **_placement_evidence(placement),
-                "sdk_basis": basis,
-                "foreground": foreground,
-                "known": m.known,
-            }
-            if hit.note:
-                evidence["note"] = hit.note
-            fid = finding_id(hit.rule, hit.phase, m.pii_type, "flow", seq, m.location, m.path, m.value)
-            out.append({
-                "id": fid,
-                "rule": hit.rule,
-                "phase": hit.phase,
-                "pii_type": m.pii_type,
-                "flow": flow_ref,
-                "location": m.location,
-                "encoding": list(m.encoding),
-                "destination": destination,
-                "sdk": sdk.id if sdk else None,
-                "sdk_name": sdk.name if sdk else None,
-                "organisation": sdk.organisation if sdk else None,
-                "confidence": hit.confidence,
-                "ts": flow_ref["ts"],
-                "evidence": evidence,
-            })
+        disclosed = disclosure_hits(ctx, sdk.id if sdk else None, m.pii_type, placement.phase, m.confidence,
+                                    app_side=party.party == "first" or (producer is not None and app_called(ctx, producer.stack)))
+        hits = merge_hits(ctx, [
+            *(hit for each in item
+              for hit in flow_hits(each.confidence, placement, scheme=flow.scheme, party=party, foreground=foreground,
+                                   enabled=ctx.enabled)),
+            *disclosed,
+        ])
+        if not hits:
+            continue
+        evidence: dict[str, Any] = {
+            "value": m.value,
+            "matched": m.matched,
+            "excerpt": m.excerpt,
+            "excerpt_span": list(m.excerpt_span),
+            "path": m.path,
+            "request_line": request_line(flow.method, flow.url),
+            "identifier_source": m.identifier_source,
+            "detector": m.detector,
+            "stack": flow_stack or (list(producer.stack) if producer is not None else []),
+            "api_call": api_call_ref(producer, producer_sdk.id if producer_sdk else None) if producer is not None else None,
+            **_placement_evidence(placement),
+            "sdk_basis": basis,
+            "foreground": foreground,
+            "known": m.known,
+        }
+        if len(item) > 1:
+            evidence["occurrences"] = [_occurrence(each) for each in item[:MAX_COLLECTION_VALUES]]
+        if m.pii_type in COLLECTION_KINDS:
+            values = list(dict.fromkeys(each.value for each in item))
+            evidence["values"] = values[:MAX_COLLECTION_VALUES]
+            evidence["value_count"] = len(values)
+        notes = {rule: hit.note for rule, hit in hits.items() if hit.note}
+        if notes:
+            evidence["note"] = next(iter(notes.values()))
+            evidence["rule_notes"] = notes
+        crypto = crypto_link(ctx, m)
+        if crypto is not None:
+            evidence["crypto"] = crypto
+        out.append({
+            "id": finding_id("flow", seq, *_item_key(m)),
+            **rule_fields(hits),
+            "phase": placement.phase,
+            "pii_type": m.pii_type,
+            "flow": flow_ref,
+            "location": m.location,
+            "encoding": list(m.encoding),
+            "destination": destination,
+            "sdk": sdk.id if sdk else None,
+            "sdk_name": sdk.name if sdk else None,
+            "organisation": sdk.organisation if sdk else None,
+            "ts": flow_ref["ts"],
+            "evidence": evidence,
+        })
     return out
 
 
@@ -248,18 +322,69 @@ def _producer(ctx: SessionContext, m: Match, ts_ms: float, slack: float, party: 
     return latest or (None, None)
 
 
+CRYPTO_STEP_MARKERS = ("-decrypt:", "-preimage:")
+CIPHERTEXT_SHOWN = 1024  # base64 characters of a ciphertext kept as evidence
+
+
+def crypto_link(ctx: SessionContext, m: Match) -> dict[str, Any] | None:
+    """The hooked Cipher/MessageDigest call whose output the request carried, for a value
+    found only after undoing it: the ciphertext beside the plaintext, and the call's stack."""
+    if not any(marker in step for step in m.encoding for marker in CRYPTO_STEP_MARKERS):
+        return None
+    import base64
+    import binascii
+
+    needle = (m.matched or m.value).encode("utf-8", "surrogateescape")
+    for ev in ctx.crypto_events:
+        if ev.op not in ("encrypt", "digest"):
+            continue
+        try:
+            plain = base64.b64decode(ev.input_b64 + "=" * (-len(ev.input_b64) % 4))
+        except (binascii.Error, ValueError):
+            continue
+        if needle not in plain:
+            continue
+        sdk = ctx.signatures.sdk_for_stack(ev.stack, ctx.package)
+        return {
+            "op": ev.op,
+            "algorithm": ev.algorithm,
+            "ts_device_ms": ev.ts,
+            "ciphertext_b64": ev.output_b64[:CIPHERTEXT_SHOWN],
+            "ciphertext_truncated": len(ev.output_b64) > CIPHERTEXT_SHOWN,
+            "plaintext": plain[:CIPHERTEXT_SHOWN].decode("utf-8", "replace"),
+            "stack": list(ev.stack),
+            "sdk": sdk.id if sdk else None,
+        }
+    return None
+
+
 # -- API calls ---------------------------------------------------------------------------
 @dataclass
 class _CallGroup:
-    rule: str
     phase: str
-    confidence: str
     first: ApiCall
     sdk: str | None
     placement: Placement
+    hits: list[Hit] = field(default_factory=list)
     count: int = 0
     last_iso: str = ""
-    note: str | None = None
+
+
+def app_called(ctx: SessionContext, stack: Sequence[str]) -> bool:
+    """True when the app's own package is the nearest caller (as sdk_for_stack walks:
+    framework and unknown library frames skipped, a known SDK frame first means no)."""
+    if not ctx.package:
+        return False
+    sig = ctx.signatures
+    for frame in stack:
+        if not isinstance(frame, str) or sig.is_framework(frame):
+            continue
+        if sig.sdk_for_class(frame) is not None:
+            return False
+        name = frame_class(frame)
+        if name == ctx.package or name.startswith(ctx.package + "."):
+            return True
+    return False
 
 
 def call_sdk(ctx: SessionContext, call: ApiCall) -> str | None:
@@ -267,33 +392,57 @@ def call_sdk(ctx: SessionContext, call: ApiCall) -> str | None:
     return sdk.id if sdk else None
 
 
+def disclosure_hits(ctx: SessionContext, sdk_id: str | None, pii_type: str | None, phase: str, confidence: str,
+                    *, app_side: bool) -> list[Hit]:
+    """undisclosed-sdk / undisclosed-data against the session's declared practice."""
+    if ctx.declared is None:
+        return []
+    return [Hit(rule, phase, confidence) for rule in ctx.declared.rules_broken(sdk_id, pii_type, app_side=app_side)
+            if rule in ctx.enabled]
+
+
+def _call_hits(ctx: SessionContext, call: ApiCall) -> list[tuple[Hit, Placement]]:
+    first = ctx.timeline.place(call.first_ts_ms, call.clock)
+    last = ctx.timeline.place(call.ts_ms, call.clock) if call.ts_ms != call.first_ts_ms else first
+    hits: list[tuple[Hit, Placement]] = []
+    hit = api_phase_hit(first, last, ctx.enabled)
+    if hit is not None:
+        hits.append((hit, first if hit.phase == first.phase else last))
+    if "background-collection" in ctx.enabled and ctx.foreground.state_at(call.ts_ms, call.clock) == "background":
+        hits.append((Hit("background-collection", last.phase, "high"), last))
+    if ctx.declared is not None and call.kind in PII_KINDS:
+        sdk = ctx.signatures.sdk_for_stack(call.stack, ctx.package)
+        for hit in disclosure_hits(ctx, sdk.id if sdk else None, call.kind, first.phase, "high",
+                                   app_side=app_called(ctx, call.stack)):
+            hits.append((hit, first))
+    return hits
+
+
 def api_findings(ctx: SessionContext) -> list[dict[str, Any]]:
+    """One finding per (API, kind, SDK, value, phase) group of calls, with every rule it breaks."""
     groups: dict[tuple, _CallGroup] = {}
     for call in sorted(ctx.calls, key=lambda c: (c.first_ts_ms, c.seq)):
         if call.kind not in PII_KINDS:
             continue
-        first = ctx.timeline.place(call.first_ts_ms, call.clock)
-        last = ctx.timeline.place(call.ts_ms, call.clock) if call.ts_ms != call.first_ts_ms else first
+        hits = _call_hits(ctx, call)
+        if not hits:
+            continue
         sdk = call_sdk(ctx, call)
-        hits: list[tuple[Hit, Placement]] = []
-        hit = api_phase_hit(first, last, ctx.enabled)
-        if hit is not None:
-            hits.append((hit, first if hit.phase == first.phase else last))
-        if "background-collection" in ctx.enabled and ctx.foreground.state_at(call.ts_ms, call.clock) == "background":
-            hits.append((Hit("background-collection", last.phase, "high"), last))
-        for hit, placement in hits:
-            key = (hit.rule, hit.phase, call.api, call.kind, sdk, call.value)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = _CallGroup(hit.rule, hit.phase, hit.confidence, call, sdk, placement, note=hit.note)
-            group.count += call.count
-            group.last_iso = call.ts_iso
+        primary, placement = hits[0]
+        key = (call.api, call.kind, sdk, call.value, primary.phase)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _CallGroup(primary.phase, call, sdk, placement)
+        group.hits += [hit for hit, _ in hits]
+        group.count += call.count
+        group.last_iso = call.ts_iso
     return [_call_finding(ctx, g) for g in groups.values()]
 
 
 def _call_finding(ctx: SessionContext, g: _CallGroup) -> dict[str, Any]:
     call = g.first
     sdk = ctx.signatures.get(g.sdk)
+    hits = merge_hits(ctx, g.hits)
     evidence: dict[str, Any] = {
         "value": call.value,
         "stack": list(call.stack),
@@ -301,13 +450,15 @@ def _call_finding(ctx: SessionContext, g: _CallGroup) -> dict[str, Any]:
         **_placement_evidence(g.placement),
         "count": g.count,
         "last_ts": g.last_iso,
-        "sdk_basis": "api_call_stack" if g.sdk else None,
+        "sdk_basis": "api_call_stack" if g.sdk else ("app_code" if app_called(ctx, call.stack) else None),
     }
-    if g.note:
-        evidence["note"] = g.note
+    notes = {rule: hit.note for rule, hit in hits.items() if hit.note}
+    if notes:
+        evidence["note"] = next(iter(notes.values()))
+        evidence["rule_notes"] = notes
     return {
-        "id": finding_id(g.rule, g.phase, call.kind, "api", call.seq, call.api, g.sdk, call.value),
-        "rule": g.rule,
+        "id": finding_id("api", call.seq, call.kind, call.api, g.sdk, call.value, g.phase),
+        **rule_fields(hits),
         "phase": g.phase,
         "pii_type": call.kind,
         "flow": None,
@@ -317,7 +468,6 @@ def _call_finding(ctx: SessionContext, g: _CallGroup) -> dict[str, Any]:
         "sdk": g.sdk,
         "sdk_name": sdk.name if sdk else None,
         "organisation": sdk.organisation if sdk else None,
-        "confidence": g.confidence,
         "ts": call.first_ts_iso,
         "evidence": evidence,
     }
@@ -344,6 +494,8 @@ def frequency_findings(ctx: SessionContext) -> list[dict[str, Any]]:
         out.append({
             "id": finding_id("over-frequency-collection", placement.phase, kinds[0] if kinds else None, "api", first.seq, api, sdk_id),
             "rule": "over-frequency-collection",
+            "rules": ["over-frequency-collection"],
+            "rule_confidence": {"over-frequency-collection": "high"},
             "phase": placement.phase,
             "pii_type": kinds[0] if kinds else None,
             "flow": None,
@@ -408,6 +560,7 @@ def analyze_session(
     rs = load_ruleset(ruleset)
     config = rs.config(rules_config)
     ctx = load_context(store, session, rs, config)
+    rs = ctx.ruleset  # with the disclosure rules when the session declares its practice
     ids, crypto, n_idents = build_matchers(store, ctx)
     total = store.counts(session.id)["flows"]
     run_id = store.start_run(session.id, rs.version, __version__)
@@ -419,7 +572,8 @@ def analyze_session(
         store.fail_run(run_id, f"{type(exc).__name__}: {str(exc)[:200]}")
         raise
     findings.sort(key=sort_key)
-    verdicts = {rule: sum(1 for f in findings if f["rule"] == rule) for rule in rs.rule_ids if rule in ctx.enabled}
+    counts = rule_counts(findings)
+    verdicts = {rule: counts.get(rule, 0) for rule in rs.rule_ids if rule in ctx.enabled}
     stats = {
         **ctx.stats,
         **flow_stats,

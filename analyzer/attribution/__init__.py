@@ -38,6 +38,11 @@ class Sdk:
     category: str
     code_prefixes: tuple[str, ...]
     hosts: tuple[str, ...]
+    name_zh: str = ""
+
+    def describe(self) -> dict[str, str]:
+        return {"name": self.name, "name_zh": self.name_zh or self.name, "organisation": self.organisation,
+                "category": self.category}
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,18 @@ class SignatureTable:
 
     @classmethod
     def from_json(cls, data: dict) -> "SignatureTable":
-        sdks = [
-            Sdk(
-                id=e["id"], name=e.get("name", e["id"]), organisation=e.get("organisation", ""),
-                category=e.get("category", ""), code_prefixes=tuple(e.get("code_prefixes", ())),
-                hosts=tuple(normalize_host(h) for h in e.get("hosts", ())),
-            )
-            for e in data["sdks"]
-        ]
+        sdks = [sdk_from_entry(e) for e in data["sdks"]]
         return cls(sdks, data.get("framework_prefixes", ()), data.get("version", ""))
+
+    def merged(self, entries: Sequence[dict], framework_prefixes: Sequence[str] = ()) -> "SignatureTable":
+        """This table with a user's catalogue entries on top (same id: the user's entry wins)."""
+        if not entries and not framework_prefixes:
+            return self
+        sdks = dict(self.sdks)
+        for e in entries:
+            sdks[e["id"]] = sdk_from_entry(e)
+        prefixes = tuple(dict.fromkeys((*self.framework_prefixes, *framework_prefixes)))
+        return SignatureTable(list(sdks.values()), prefixes, f"{self.version}+user")
 
     def get(self, sdk_id: str | None) -> Sdk | None:
         return self.sdks.get(sdk_id) if sdk_id else None
@@ -123,6 +131,8 @@ class SignatureTable:
 
     def party_of(self, host: str, *, first_party_domains: Sequence[str] = (), app_package: str | None = None) -> PartyVerdict:
         host = normalize_host(host)
+        if is_local_host(host):
+            return PartyVerdict("first", "local_host")
         for domain in first_party_domains:
             domain = normalize_host(domain)
             if domain and (host_has_suffix(host, domain) or registrable_domain(host) == registrable_domain(domain)):
@@ -139,6 +149,14 @@ class SignatureTable:
         return PartyVerdict("third", "package_heuristic")
 
 
+def sdk_from_entry(e: dict) -> Sdk:
+    return Sdk(
+        id=e["id"], name=e.get("name", e["id"]), organisation=e.get("organisation", ""),
+        category=e.get("category", ""), code_prefixes=tuple(e.get("code_prefixes", ())),
+        hosts=tuple(normalize_host(h) for h in e.get("hosts", ())), name_zh=e.get("name_zh", ""),
+    )
+
+
 def frame_class(frame: str) -> str:
     """``com.x.Y.m(Y.java:3)`` -> ``com.x.Y.m``; module prefixes (``java.base/``) dropped."""
     head = frame.split("(", 1)[0].strip()
@@ -147,6 +165,21 @@ def frame_class(frame: str) -> str:
 
 def _in_package(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
+
+
+# Special-use names (RFC 6761, 6762, 8375) and loopback: the lab's own machine or network,
+# never a third party on the Internet.
+LOCAL_SUFFIXES = ("localhost", "local", "lab", "test", "internal", "home.arpa", "invalid")
+
+
+def is_local_host(host: str) -> bool:
+    host = normalize_host(host).strip("[]")
+    if is_ip(host):
+        import ipaddress
+
+        ip = ipaddress.ip_address(host)
+        return ip.is_loopback or ip.is_unspecified or ip.is_link_local
+    return any(host_has_suffix(host, s) for s in LOCAL_SUFFIXES)
 
 
 def package_organisation(package: str | None) -> str | None:
@@ -171,6 +204,7 @@ __all__ = [
     "SignatureTable",
     "default_signatures",
     "frame_class",
+    "is_local_host",
     "package_organisation",
     "registrable_domain",
 ]

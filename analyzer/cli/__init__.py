@@ -25,9 +25,11 @@ app = typer.Typer(
 
 COMMAND_MODULES = (
     "sessions",  # sessions list|show, mark, schema, identifiers
+    "marks",  # mark list|delete (after sessions: adds to its `mark` group)
     "capture",  # proxy
     "imports",  # import har|mitm
     "exports",  # export har|mitm|bundle, verify
+    "keys",  # keys init|show (bundle signing key)
     "analysis",  # analyze, findings
     "report",  # report
     "hooks",  # hooks bundle|list

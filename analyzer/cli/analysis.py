@@ -12,10 +12,8 @@ from rich.markup import escape
 
 from analyzer.terminal import for_terminal
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich import box
-from rich.table import Table
 
-from analyzer.cli.common import CliError, console, err_console, open_store, print_json
+from analyzer.cli.common import CliError, console, err_console, open_store, print_json, short_api, short_ids, table
 
 PHASES = ("pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous")
 PHASE_HEADERS = {"pre_consent": "pre", "post_refusal": "ref", "post_consent": "ok", "post_withdrawal": "wdr", "ambiguous": "amb"}
@@ -29,6 +27,7 @@ def register(app: typer.Typer) -> None:
     app.command("analyze", help="Analyse a session: find personal data sent or collected without consent.")(analyze_command)
     app.command("findings", help="List a session's findings (analyses it first if needed).")(findings_command)
     app.command("rules", help="List the rules of a ruleset with the clauses they evidence.")(rules_command)
+    app.command("sdks", help="List the SDK catalogue (shipped entries plus --sdk-catalogue FILE).")(sdks_command)
     app.add_typer(identifiers_app, name="identifiers")
 
 
@@ -43,6 +42,7 @@ def _session(store, name: str):
 
 def _run_analysis(store, name: str, *, ruleset: str | None, rules_config: dict | None, quiet: bool):
     from analyzer.analysis import analyze_session
+    from analyzer.attribution.catalogue import CatalogueError
     from analyzer.rules import RulesetError
     from analyzer.store import StoreError
 
@@ -57,7 +57,7 @@ def _run_analysis(store, name: str, *, ruleset: str | None, rules_config: dict |
                 store, name, ruleset=ruleset, rules_config=rules_config,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-    except RulesetError as exc:
+    except (RulesetError, CatalogueError) as exc:
         raise CliError(str(exc)) from None
     except StoreError as exc:
         raise CliError(str(exc)) from None
@@ -68,12 +68,20 @@ def analyze_command(
     ruleset: Optional[str] = typer.Option(None, "--ruleset", help="Ruleset version (default: the newest; see `consentry rules --list`)."),
     rules_config: Optional[Path] = typer.Option(None, "--rules-config", help="JSON file overriding rule defaults (over-frequency limits, ambiguity floor, disabled rules)."),
     first_party: list[str] = typer.Option([], "--first-party", help="A domain of the app's own backend (repeatable; saved with the session)."),
+    sdk_catalogue: Optional[Path] = typer.Option(None, "--sdk-catalogue", metavar="FILE", help="Your own SDK entries (JSON/YAML), merged with the shipped catalogue by id (saved with the session)."),
+    declared: Optional[Path] = typer.Option(None, "--declared", metavar="FILE", help="The app's declared SDK list and data types (YAML/JSON): adds the rules undisclosed-sdk and undisclosed-data (saved with the session)."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings and stats as JSON."),
 ) -> None:
     from analyzer.rules import RulesetError, read_rules_config
 
     store = open_store()
     session = _session(store, name)
+    if sdk_catalogue is not None:
+        _save_catalogue(store, session, sdk_catalogue)
+        session = _session(store, name)
+    if declared is not None:
+        _save_declaration(store, session, declared)
+        session = _session(store, name)
     overrides = None
     if rules_config is not None:
         try:
@@ -88,6 +96,29 @@ def analyze_command(
                     "verdicts": result.verdicts, "stats": result.stats, "findings": result.findings})
         return
     _print_summary(name, result.findings, result.verdicts, result.stats)
+
+
+def _save_catalogue(store, session, path: Path) -> None:
+    from analyzer.attribution.catalogue import META_KEY, CatalogueError, read_catalogue
+
+    try:
+        catalogue = read_catalogue(path)
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    store.update_session(session.name, meta={**(session.meta or {}), META_KEY: catalogue})
+
+
+def _save_declaration(store, session, path: Path) -> None:
+    from analyzer.rules.declared import META_KEY, DeclarationError, read_declaration
+
+    try:
+        declaration = read_declaration(path)
+    except DeclarationError as exc:
+        raise CliError(str(exc)) from None
+    package = session.app.package if session.app is not None else None
+    if declaration.get("app") and package and declaration["app"] != package:
+        raise CliError(f"--declared: the file declares app {declaration['app']!r}, the session is of {package!r}")
+    store.update_session(session.name, meta={**(session.meta or {}), META_KEY: declaration})
 
 
 def _save_first_party(store, session, domains: list[str]) -> None:
@@ -105,22 +136,21 @@ def _save_first_party(store, session, domains: list[str]) -> None:
 
 
 def _print_summary(name: str, findings: list[dict], verdicts: dict[str, int], stats: dict[str, Any]) -> None:
+    from analyzer.analysis.findings import finding_rules
+
     by_rule_phase: dict[str, Counter] = {}
     for f in findings:
-        by_rule_phase.setdefault(f["rule"], Counter())[f["phase"]] += 1
-    table = Table(title=f"{name}: findings by rule and phase (ruleset {stats.get('ruleset')})", title_justify="left",
-                  box=box.SIMPLE_HEAD)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
-    for phase in PHASES:
-        table.add_column(PHASE_HEADERS[phase], justify="right")
-    table.add_column("all", justify="right")
+        for rule_id in finding_rules(f):
+            by_rule_phase.setdefault(rule_id, Counter())[f["phase"]] += 1
+    heads = [PHASE_HEADERS[p] for p in PHASES]
+    table_ = table(f"{name}: findings by rule and phase (ruleset {stats.get('ruleset')})",
+                   ("rule", "verdict", *heads, "all"), numeric=(*heads, "all"), whole=("rule", "verdict", *heads, "all"))
     for rule in verdicts:
         counts = by_rule_phase.get(rule, Counter())
         total = sum(counts.values())
         verdict = "[bold red]violation[/]" if total else "[green]pass[/]"
-        table.add_row(rule, verdict, *[str(counts.get(p, 0) or "") for p in PHASES], str(total))
-    console.print(table)
+        table_.add_row(rule, verdict, *[str(counts.get(p, 0) or "") for p in PHASES], str(total))
+    console.print(table_)
     console.print("phases: " + "  ".join(f"{h}={p}" for p, h in PHASE_HEADERS.items()), highlight=False)
     console.print(
         f"{stats.get('flows', 0)} flows scanned, {stats.get('flows_with_pii', 0)} carrying personal data, "
@@ -139,8 +169,10 @@ def findings_command(
     rule: Optional[str] = typer.Option(None, "--rule", help="Only this rule id."),
     phase: Optional[str] = typer.Option(None, "--phase", help=f"Only this phase ({'|'.join(PHASES)})."),
     sdk: Optional[str] = typer.Option(None, "--sdk", help="Only findings attributed to this SDK id."),
+    finding_id: Optional[str] = typer.Option(None, "--id", help="One finding by its id or a unique prefix (as printed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON (report-JSON finding objects)."),
 ) -> None:
+    from analyzer.analysis.findings import finding_rules
     from analyzer.rules import RULE_IDS
 
     if phase is not None and phase not in PHASES:
@@ -156,22 +188,63 @@ def findings_command(
         run = store.current_run(session.id)
     items = [
         f for f in store.findings(run.id)
-        if (rule is None or f["rule"] == rule) and (phase is None or f["phase"] == phase) and (sdk is None or f.get("sdk") == sdk)
+        if (rule is None or rule in finding_rules(f)) and (phase is None or f["phase"] == phase) and (sdk is None or f.get("sdk") == sdk)
     ]
+    if finding_id is not None:
+        items = [_one_finding(items, finding_id)]
+        if as_json:
+            print_json(items[0])
+            return
     if as_json:
         print_json(items)
         return
-    table = Table(title=f"{name}: {len(items)} findings (ruleset {run.ruleset_version})", title_justify="left")
-    for col in ("time", "rule", "phase", "pii", "sdk", "destination", "where", "conf", "id"):
-        table.add_column(col, overflow="fold")
+    print_findings(name, items, run.ruleset_version)
+
+
+def _one_finding(items: list[dict], prefix: str) -> dict:
+    hits = [f for f in items if str(f["id"]).startswith(prefix.strip().lower())] if prefix.strip() else []
+    if len(hits) != 1:
+        raise CliError(f"no finding {prefix!r}" if not hits else f"finding id {prefix!r} is ambiguous ({len(hits)} match)")
+    return hits[0]
+
+
+def print_findings(name: str, items: list[dict], ruleset: str) -> None:
+    """Findings grouped per request (then the API-call findings), fitting 80 columns:
+    the request on its own wrapped line, its items in a narrow table, ids as unique prefixes."""
+    from rich.text import Text
+
+    from analyzer.analysis.findings import finding_rules
+
+    ids = short_ids([f["id"] for f in items])
+    requests: dict[str, list[dict]] = {}
+    calls: list[dict] = []
     for f in items:
-        dest = f.get("destination") or {}
-        where = f"{f.get('location')}:{(f.get('evidence') or {}).get('path')}" if f.get("location") else ((f.get("evidence") or {}).get("api_call") or {}).get("api", "")
-        table.add_row(
-            f["ts"][11:23], f["rule"], f["phase"], f.get("pii_type") or "", f.get("sdk") or "",
-            f"{dest.get('host', '')} ({dest.get('party')})" if dest else "", where, f["confidence"], f["id"][:12],
-        )
-    console.print(table, markup=False, highlight=False)
+        if f.get("flow"):
+            requests.setdefault(f["flow"]["id"], []).append(f)
+        else:
+            calls.append(f)
+    console.print(Text(f"{name}: {len(items)} findings in {len(requests)} requests and {len(calls)} API-call groups "
+                       f"(ruleset {ruleset}); phases: " + " ".join(f"{h}={p}" for p, h in PHASE_HEADERS.items())))
+    for group in requests.values():
+        f0 = group[0]
+        dest = f0.get("destination") or {}
+        head = (f"{f0['ts'][11:23]} {f0['flow']['method']} {f0['flow']['url'][:160]} -> {dest.get('host', '')} "
+                f"({dest.get('party')}{', ' + f0['sdk'] if f0.get('sdk') else ''})")
+        console.print(Text(head, style="bold"), soft_wrap=False)
+        out = table(None, ("pii", "phase", "rules", "where", "conf", "id"), whole=("phase", "rules", "conf", "id"))
+        for f in group:
+            where = f"{f.get('location')}:{(f.get('evidence') or {}).get('path') or ''}"
+            out.add_row(f.get("pii_type") or "", PHASE_HEADERS.get(f["phase"], f["phase"]), "\n".join(finding_rules(f)),
+                        where, f["confidence"], ids[f["id"]])
+        console.print(out)
+    if calls:
+        console.print(Text("sensitive API calls", style="bold"))
+        out = table(None, ("api (sdk, first call)", "pii", "phase", "rules", "id"), whole=("phase", "rules", "id"))
+        for f in calls:
+            api = ((f.get("evidence") or {}).get("api_call") or {}).get("api", "")
+            out.add_row(f"{short_api(api)}\n{f.get('sdk') or '-'} {f['ts'][11:23]}", f.get("pii_type") or "",
+                        PHASE_HEADERS.get(f["phase"], f["phase"]), "\n".join(finding_rules(f)), ids[f["id"]])
+        console.print(out)
 
 
 def rules_command(
@@ -196,13 +269,35 @@ def rules_command(
     if as_json:
         print_json({"version": rs.version, "description": rs.description, "defaults": rs.defaults, "rules": list(rs.rules)})
         return
-    table = Table(title=f"ruleset {rs.version}", title_justify="left")
-    for col in ("rule", "severity", "title", "clauses"):
-        table.add_column(col, overflow="fold")
+    out = table(f"ruleset {rs.version}", ("rule", "severity", "title", "clauses"), whole=("rule",))
     for r in rs.rules:
         clauses = "; ".join(f"{c['framework']} {c['ref']}" for c in r.get("clauses", []))
-        table.add_row(r["id"], r["severity"], f"{r['title']}\n{r.get('title_zh') or ''}", clauses)
-    console.print(table, markup=False, highlight=False)
+        out.add_row(r["id"], r["severity"], f"{r['title']}\n{r.get('title_zh') or ''}", clauses)
+    console.print(out, markup=False, highlight=False)
+
+
+def sdks_command(
+    sdk_catalogue: Optional[Path] = typer.Option(None, "--sdk-catalogue", metavar="FILE", help="Merge this file's entries first."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    from analyzer.attribution.catalogue import CatalogueError, read_catalogue, session_signatures
+
+    try:
+        table_ = session_signatures()
+        if sdk_catalogue is not None:
+            extra = read_catalogue(sdk_catalogue)
+            table_ = table_.merged(extra["sdks"], extra["framework_prefixes"])
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    rows = [{"id": s.id, **s.describe(), "code_prefixes": list(s.code_prefixes), "hosts": list(s.hosts)}
+            for s in sorted(table_.sdks.values(), key=lambda s: s.id)]
+    if as_json:
+        print_json({"version": table_.version, "sdks": rows})
+        return
+    out = table(f"SDK catalogue {table_.version}: {len(rows)} SDKs", ("id", "name", "organisation", "code / hosts"))
+    for r in rows:
+        out.add_row(r["id"], f"{r['name']} / {r['name_zh']}", r["organisation"], " ".join(r["code_prefixes"] + r["hosts"]))
+    console.print(out, markup=False, highlight=False)
 
 
 # -- identifiers ---------------------------------------------------------------------------
@@ -249,12 +344,10 @@ def identifiers_list(
             for r in rows
         ])
         return
-    table = Table(title=f"{session_name}: {len(rows)} identifiers", title_justify="left")
-    for col in ("kind", "value", "source", "first seen"):
-        table.add_column(col, overflow="fold")
+    table_ = table(f"{session_name}: {len(rows)} identifiers", ("kind", "value", "source", "first seen"), whole=("kind",))
     for r in rows:
-        table.add_row(r.kind, r.value, r.source, r.first_seen.isoformat(timespec="milliseconds") if r.first_seen else "")
-    console.print(table, markup=False, highlight=False)
+        table_.add_row(r.kind, r.value, r.source, r.first_seen.isoformat(timespec="milliseconds") if r.first_seen else "")
+    console.print(table_, markup=False, highlight=False)
 
 
 def read_profile(path: Path) -> list[tuple[str, str]]:

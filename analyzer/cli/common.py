@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Sequence
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 
 class CliError(Exception):
@@ -25,8 +28,53 @@ class _State:
 
 
 state = _State()
-console = Console()
-err_console = Console(stderr=True)
+
+
+class _Console(Console):
+    """A Console whose width comes from the terminal or COLUMNS at each use (rich fixes
+    COLUMNS when the console is made, at import), so scripts and tests can set it."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._width = None  # rich then reads os.environ["COLUMNS"] in Console.size
+
+
+console = _Console()
+err_console = _Console(stderr=True)
+
+MIN_SHORT_ID = 8
+
+
+def short_ids(ids: Iterable[str], minimum: int = MIN_SHORT_ID) -> dict[str, str]:
+    """Each id shortened to the shortest prefix (at least ``minimum`` characters) that no
+    other id of the list shares; every command taking an id accepts such a prefix."""
+    unique = sorted(set(ids))
+    out: dict[str, str] = {}
+    for i, ident in enumerate(unique):
+        length = minimum
+        for other in (unique[i - 1] if i else "", unique[i + 1] if i + 1 < len(unique) else ""):
+            common = 0
+            while common < min(len(ident), len(other)) and ident[common] == other[common]:
+                common += 1
+            length = max(length, common + 1)
+        out[ident] = ident[:length]
+    return out
+
+
+def table(title: str | None, columns: Sequence[str], *, numeric: Sequence[str] = (), whole: Sequence[str] = ()) -> Table:
+    """A table that fits 80 columns: cells wrap at spaces; ``whole`` columns (ids, rule
+    names, times) are never wrapped or cut, the others give way first."""
+    out = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False,
+                show_edge=False)
+    for col in columns:
+        out.add_column(col, overflow="fold", justify="right" if col in numeric else "left", no_wrap=col in whole)
+    return out
+
+
+def short_api(api: str) -> str:
+    """``android.telephony.TelephonyManager.getImei`` -> ``TelephonyManager.getImei``."""
+    parts = api.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 else api
 
 
 def open_store():

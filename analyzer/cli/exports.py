@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -94,19 +95,37 @@ def export_bundle(
     name: str = NAME_ARG,
     output: Path = BUNDLE_OUTPUT_OPT,
     no_report: bool = typer.Option(False, "--no-report", help="Leave out report.html/report.json."),
+    lang: str = typer.Option("en", "--lang", help="Language of the bundled report: en | zh."),
+    redact: bool = typer.Option(False, "--redact", help="Masked reports only (no raw flows, events or identifiers): for sharing."),
+    key: Optional[Path] = typer.Option(None, "--key", help="Private Ed25519 key to sign with (default: the lab key of `consentry keys init`)."),
+    no_sign: bool = typer.Option(False, "--no-sign", help="Do not sign even when a lab key exists."),
+    tsa: Optional[str] = typer.Option(None, "--tsa", envvar="CONSENTRY_TSA_URL", help="RFC 3161 Time-Stamp Authority URL: adds a trusted timestamp."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest."),
 ) -> None:
-    """Write an evidence bundle (zip): report, flows (HAR + mitm), events, identifiers, session, manifest."""
+    """Write an evidence bundle (zip): report, flows (HAR + mitm), events, identifiers, session, manifest,
+    signed with the lab key and optionally time-stamped by a TSA."""
     from analyzer.exporters import ExportFailed
     from analyzer.exporters.bundle import write_bundle
+    from analyzer.exporters.signing import KeyError_, load_key
+    from analyzer.exporters.timestamp import TimestampError
+    from analyzer.report import LANGUAGES
     from analyzer.store import StoreError
 
+    if lang not in LANGUAGES:
+        raise CliError(f"unknown language {lang!r} (choose one of {', '.join(LANGUAGES)})")
     if not output.parent.resolve().is_dir():
         raise CliError(f"directory {output.parent} does not exist")
+    if key is not None and not key.is_file():
+        raise CliError(f"--key: no such file: {key}")
+    try:
+        lab_key = None if no_sign else load_key(key)
+    except KeyError_ as exc:
+        raise CliError(str(exc)) from None
     store = open_store()
     try:
-        manifest = write_bundle(store, name, output, include_report=not no_report)
-    except (StoreError, ExportFailed) as exc:
+        manifest = write_bundle(store, name, output, include_report=not no_report, lang=lang, redact=redact,
+                                key=lab_key, tsa_url=tsa)
+    except (StoreError, ExportFailed, TimestampError) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from None
@@ -115,6 +134,12 @@ def export_bundle(
         return
     print(f"Wrote {output} ({len(manifest['files'])} files + manifest)")
     print(f"manifest sha256: {manifest['manifest_sha256']}")
+    if manifest["signed"]:
+        print(f"signed with lab key {lab_key.key_id[:16]} ({lab_key.path})")
+    else:
+        print("not signed: run `consentry keys init` to sign bundles with the lab key")
+    if manifest["timestamped"]:
+        print(f"time-stamped by {tsa}")
     print(f"Keep that hash apart from the bundle; check later with: consentry verify {output} "
           f"--expect-hash {manifest['manifest_sha256']}")
 
@@ -122,14 +147,26 @@ def export_bundle(
 def verify(
     bundle: Path = typer.Argument(..., help="Evidence bundle (.zip) to check."),
     expect_hash: str = typer.Option(None, "--expect-hash", help="Manifest hash recorded when the bundle was made."),
+    key: Optional[Path] = typer.Option(None, "--key", help="Public key the bundle must be signed with (default: the lab key)."),
+    tsa_ca: Optional[Path] = typer.Option(None, "--tsa-ca", envvar="CONSENTRY_TSA_CA", help="CA certificate (PEM) of the Time-Stamp Authority."),
+    require_signature: bool = typer.Option(False, "--require-signature", help="Fail when the bundle is not signed."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Check every file of an evidence bundle against its manifest; exit 0 only when intact."""
+    """Check every file of an evidence bundle against its manifest, the manifest's signature
+    and its trusted timestamp; exit 0 only when all hold (one line per failure)."""
     from analyzer.exporters.bundle import verify_bundle
+    from analyzer.exporters.signing import KeyError_, trusted_public
+    from analyzer.exporters.timestamp import TimestampError, load_ca
 
     if not bundle.is_file():
         raise CliError(f"{for_terminal(bundle)} is not a file")
-    result = verify_bundle(bundle, expect_hash=expect_hash)
+    try:
+        trusted = trusted_public(key)
+        ca = load_ca(tsa_ca) if tsa_ca is not None else None
+    except (KeyError_, TimestampError) as exc:
+        raise CliError(str(exc)) from None
+    result = verify_bundle(bundle, expect_hash=expect_hash, trusted_key=trusted, tsa_ca=ca,
+                           require_signature=require_signature)
     if as_json:
         print_json(result.as_dict())
     else:
@@ -139,6 +176,9 @@ def verify(
                 print(f"{label}: {for_terminal(n)}")
         for problem in result.problems:
             print(f"problem: {for_terminal(problem)}")
+        for line in (result.signature, result.timestamp):
+            if line and line not in result.problems:
+                print(for_terminal(line))
         if result.ok:
             print(f"OK: {len(result.checked)} files match the manifest "
                   f"(manifest sha256 {for_terminal(result.manifest_sha256)})")
@@ -157,7 +197,7 @@ def _verify_failure(bundle: Path, result) -> str:
     if not result.manifest_sha256 and MANIFEST in result.changed:
         return f"{where}: {for_terminal(result.problems[-1] if result.problems else 'manifest unreadable')}"
     bad = len(result.missing) + len(result.extra) + len(result.changed)
-    return f"{where} does not match its manifest ({bad} files differ)"
+    return f"{where} failed verification ({bad} files differ, {len(result.problems)} problems)"
 
 
 def register(app: typer.Typer) -> None:

@@ -44,7 +44,8 @@ def latest_per_choice(store, package: str) -> list[str]:
     return [latest[c].name for c in sorted(latest, key=order)]
 
 
-def build_reports(store, names: list[str]) -> list:
+def build_reports(store, names: list[str], *, geoip: str | None = None) -> list:
+    from analyzer.report.proof import GeoIpError
     from analyzer.store import SessionNotFound, StoreError
 
     for name in names:
@@ -54,10 +55,10 @@ def build_reports(store, names: list[str]) -> list:
     reports = []
     for name in names:
         try:
-            reports.append(build_report(store, name))
+            reports.append(build_report(store, name, **({"geoip_db": geoip} if geoip else {})))
         except SessionNotFound:
             raise CliError(f"unknown session {name!r} (see `consentry sessions list`)") from None
-        except StoreError as exc:
+        except (StoreError, GeoIpError) as exc:
             raise CliError(str(exc)) from None
     return reports
 
@@ -77,15 +78,18 @@ def check_output(output: str | None) -> Path | None:
     return path
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str | bytes, output: str | None) -> None:
     """Write atomically: a half-written evidence file must never replace a good one."""
     path = check_output(output)
     if path is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         sys.stdout.flush()
         return
     try:
-        with atomic_output(path) as fh:
+        with atomic_output(path, "wb" if isinstance(text, bytes) else "w") as fh:
             fh.write(text)
     except OSError as exc:
         raise CliError(f"cannot write report to {path}: {exc.strerror or exc}") from None
@@ -96,10 +100,11 @@ def register(app: typer.Typer) -> None:
     def report_command(
         name: str = typer.Argument(None, metavar="NAME", help="Session name (omit with --app)."),
         app_package: str = typer.Option(None, "--app", metavar="PACKAGE", help="Per-app report: the latest session of each consent choice of this package."),
-        fmt: str = typer.Option("html", "--format", "-f", help="html | json | md"),
+        fmt: str = typer.Option("html", "--format", "-f", help="html | json | md | pdf"),
         output: str = typer.Option(None, "--output", "-o", metavar="PATH", help="Output file ('-' or omitted: stdout)."),
         lang: str = typer.Option("en", "--lang", help="Label language: en | zh"),
         redact: bool = typer.Option(False, "--redact", help="Mask personal data values (first 4 / last 3 characters kept)."),
+        geoip: str = typer.Option(None, "--geoip", metavar="FILE", envvar="CONSENTRY_GEOIP_DB", help="MaxMind DB (.mmdb) file: adds the server's country to each request."),
     ) -> None:
         """Write the evidence report of a session (or of an app's sessions)."""
         if fmt not in FORMATS:
@@ -111,8 +116,13 @@ def register(app: typer.Typer) -> None:
         check_output(output)
         store = open_store()
         names = latest_per_choice(store, app_package) if app_package else [name]
-        reports = build_reports(store, names)
-        text = render(reports, fmt, lang=lang, redact=redact)
+        if geoip and not Path(geoip).is_file():
+            raise CliError(f"--geoip: no such file: {geoip}")
+        reports = build_reports(store, names, geoip=geoip)
+        try:
+            text = render(reports, fmt, lang=lang, redact=redact)
+        except RuntimeError as exc:  # PdfUnavailable: WeasyPrint/Pango missing
+            raise CliError(str(exc)) from None
         write_output(text, output)
         if output not in (None, "-"):
             findings = sum(len(r.findings) for r in reports)

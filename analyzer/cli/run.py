@@ -113,7 +113,9 @@ def print_run_result(result, store) -> None:
 
 
 def summarize_findings(findings: list[dict[str, Any]]) -> str:
-    by_rule = collections.Counter(f.get("rule") for f in findings)
+    from analyzer.analysis.findings import rule_counts
+
+    by_rule = collections.Counter(rule_counts(findings))
     return ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
 
 

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from analyzer.cli.common import CliError, console, open_store, print_json
-from analyzer.models.events import ConsentEvent, events_json_schema
-from analyzer.store.types import to_epoch_ms, utcnow
+from analyzer.cli.common import table as cli_table
+from analyzer.models.events import events_json_schema
+from analyzer.store.types import utcnow
 
 sessions_app = typer.Typer(help="List and inspect recorded sessions.", no_args_is_help=True)
 schema_app = typer.Typer(help="Print the JSON Schemas of consentry's interchange formats.", no_args_is_help=True)
@@ -91,9 +91,12 @@ def sessions_list(
     if not rows:
         console.print("no sessions yet: try `consentry demo` or `consentry import har FILE --session NAME`")
         return
-    table = Table("session", "app", "status", "consent", "started (UTC)", "flows", "events")
+    table = cli_table(None, ("session / app", "status", "consent", "started (UTC)", "flows", "events"),
+                      numeric=("flows", "events"), whole=("status", "flows", "events"))
     for r in rows:
-        table.add_row(r["name"], r["app"] or "-", r["status"], r["consent_choice"] or "-", r["started_at"] or "-", str(r["flows"]), str(r["events"]))
+        started = (r["started_at"] or "-")[:16].replace("T", "\n")  # minutes are enough to tell runs apart
+        table.add_row(f"{r['name']}\n  {r['app'] or '-'}", r["status"], r["consent_choice"] or "-", started,
+                      str(r["flows"]), str(r["events"]))
     console.print(table)
 
 
@@ -117,7 +120,7 @@ def sessions_show(
     )
     if info["events_by_type"]:
         console.print("events: " + ", ".join(f"{k}={v}" for k, v in info["events_by_type"].items()))
-    table = Table("time (UTC)", "consent", "source", "sdk", title="consent timeline")
+    table = cli_table("consent timeline", ("time (UTC)", "consent", "source", "sdk"), whole=("consent",))
     for c in info["consent_timeline"]:
         table.add_row(c["ts"], c["action"] or "?", c["source"] or "-", c["sdk"] or "-")
     console.print(table if info["consent_timeline"] else "consent timeline: (no consent events)")
@@ -166,17 +169,32 @@ def mark_consent(
     session: str = typer.Option(..., "--session", "-s", help="Session name (created if missing)."),
     at: str = typer.Option(None, "--at", help="When: ISO-8601 (UTC if no zone), epoch ms, or -5s. Default: now."),
     note: str = typer.Option(None, "--note", help="Free text kept with the mark."),
+    force: bool = typer.Option(False, "--force", help="Record a mark outside the session or against its recorded consent events (reports flag it)."),
+    by: str = typer.Option(None, "--by", help="Who makes the mark (audit trail; default: $CONSENTRY_USER or the login name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored mark as JSON."),
 ) -> None:
-    """Mark a consent action by hand (the user tapped 同意 on a phone driven manually)."""
+    """Mark a consent action by hand (the user tapped 同意 on a phone driven manually).
+
+    Refused when outside the session's span or contradicting its recorded consent
+    events, unless --force; every mark is audited (`consentry mark list`)."""
+    from analyzer.store.marks import MarkRefused, add_consent_mark
+
     if action not in CONSENT_ACTIONS:
         raise CliError(f"consent action must be one of {', '.join(CONSENT_ACTIONS)}, not {action!r}")
     when = parse_time(at) if at else utcnow()
     store = open_store()
-    row = store.ensure_session(session)
-    event = ConsentEvent(ts=to_epoch_ms(when), action=action, source="manual", text=note)
-    # A manual mark is taken on the workstation clock, so no device offset applies.
-    store.add_events(row.id, [event], origin="manual", received_at=utcnow(), clock_offset_ms=0.0)
-    console.print(f"marked consent {action} at {when.isoformat(timespec='milliseconds')} in session {session}")
+    store.ensure_session(session)
+    try:
+        # A manual mark is taken on the workstation clock, so no device offset applies.
+        row = add_consent_mark(store, session, action, when, note=note, force=force, who=by)
+    except MarkRefused as exc:
+        raise CliError(str(exc)) from None
+    if as_json:
+        print_json({"session": session, **row.as_dict()})
+        return
+    flag = f" (FORCED: {row.reason})" if row.forced else ""
+    console.print(f"marked consent {action} at {when.isoformat(timespec='milliseconds')} in session {session} "
+                  f"(mark {row.id[:8]}){flag}", markup=False, highlight=False)
 
 
 @schema_app.command("events")

@@ -7,6 +7,13 @@ JSON without that field). ``verify_bundle`` recomputes everything and names each
 missing, extra or changed file. The manifest hash only proves the bundle is unchanged
 if it is also kept outside the bundle (a lab notebook, a ticket, a signature):
 ``consentry verify --expect-hash`` checks against that copy.
+
+Sealed bundles carry that proof inside: ``manifest.sig``, the lab key's Ed25519
+signature over the exact ``manifest.json`` bytes (analyzer/exporters/signing.py), and
+``manifest.tsr``, an RFC 3161 token of a Time-Stamp Authority over their SHA-256
+(analyzer/exporters/timestamp.py). ``verify`` names what failed: a changed file, a
+signature by the wrong key or over another manifest, a token for another document or
+with a bad TSA signature. ``--redact`` bundles hold only the masked reports.
 """
 
 from __future__ import annotations
@@ -68,18 +75,21 @@ def session_document(store, session) -> dict[str, Any]:
     }
 
 
-def _report_files(store, session_name: str, directory: Path) -> list[str]:
-    """report.json and report.html, when the report builder is part of this install."""
+def _report_files(store, session_name: str, directory: Path, *, lang: str = "en", redact: bool = False) -> list[str]:
+    """report.json and report.html (in lang, masked with redact), when the report builder is installed."""
     try:
+        from analyzer.report import redact_report
         from analyzer.report.build import build_report
         from analyzer.report.html import render_html
     except ImportError:
         return []
     report = build_report(store, session_name)
+    if redact:
+        report = redact_report(report)
     (directory / "report.json").write_text(
         json.dumps(report.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    (directory / "report.html").write_text(render_html([report], lang="en"), encoding="utf-8")
+    (directory / "report.html").write_text(render_html([report], lang=lang), encoding="utf-8")
     return ["report.json", "report.html"]
 
 
@@ -103,6 +113,41 @@ def _ui_evidence_files(store, session_id, directory: Path) -> list[str]:
     return ["ui/evidence.json", *names]
 
 
+# Raw evidence files: left out of a --redact bundle (they hold the personal data itself).
+RAW_FILES = ("session.json", "identifiers.json", "events.jsonl", "flows.har", "flows.mitm")
+
+
+def _raw_files(store, session, session_name: str, work: Path) -> list[str]:
+    with open(work / "flows.har", "w", encoding="utf-8", errors="replace") as fh:
+        write_har_stream(store.iter_flows(session.id), fh, comment=f"session {session_name}")
+    with open(work / "flows.mitm", "wb") as fh:
+        write_mitm_stream(store.iter_flows(session.id), fh)
+    with open(work / "events.jsonl", "w", encoding="utf-8", errors="replace") as fh:
+        write_events_stream(store, session.id, fh)
+    identifiers = [{"kind": i.kind, "value": i.value, "source": i.source, "first_seen": _iso(i.first_seen)}
+                   for i in store.identifiers(session.id)]
+    (work / "identifiers.json").write_text(json.dumps(identifiers, ensure_ascii=False, indent=2), encoding="utf-8")
+    (work / "session.json").write_text(
+        json.dumps(session_document(store, session), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    return list(RAW_FILES)
+
+
+def _seal(work: Path, manifest_bytes: bytes, key, tsa_url: str | None) -> list[str]:
+    """manifest.sig (the lab key's signature) and manifest.tsr (an RFC 3161 token) beside the manifest."""
+    from analyzer.exporters.signing import SIGNATURE_NAME, sign_manifest
+    from analyzer.exporters.timestamp import TOKEN_NAME, request_timestamp
+
+    names = []
+    if key is not None:
+        (work / SIGNATURE_NAME).write_bytes(sign_manifest(key, manifest_bytes))
+        names.append(SIGNATURE_NAME)
+    if tsa_url:
+        (work / TOKEN_NAME).write_bytes(request_timestamp(tsa_url, manifest_bytes))
+        names.append(TOKEN_NAME)
+    return names
+
+
 def _file_entry(path: Path) -> dict[str, Any]:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -111,43 +156,39 @@ def _file_entry(path: Path) -> dict[str, Any]:
     return {"sha256": digest.hexdigest(), "size": path.stat().st_size}
 
 
-def write_bundle(store, session_name: str, output: str | Path, *, include_report: bool = True) -> dict[str, Any]:
-    """Write the evidence bundle; returns its manifest."""
+def write_bundle(store, session_name: str, output: str | Path, *, include_report: bool = True, lang: str = "en",
+                 redact: bool = False, key=None, tsa_url: str | None = None) -> dict[str, Any]:
+    """Write the evidence bundle; returns its manifest (with "signed"/"timestamped" added)."""
     session = store.get_session(session_name)
     output = Path(output)
     if not output.parent.is_dir():
         raise ExportFailed(f"directory {output.parent} does not exist")
     with tempfile.TemporaryDirectory(prefix="consentry-bundle-") as tmp:
         work = Path(tmp)
-        with open(work / "flows.har", "w", encoding="utf-8", errors="replace") as fh:
-            write_har_stream(store.iter_flows(session.id), fh, comment=f"session {session_name}")
-        with open(work / "flows.mitm", "wb") as fh:
-            write_mitm_stream(store.iter_flows(session.id), fh)
-        with open(work / "events.jsonl", "w", encoding="utf-8", errors="replace") as fh:
-            write_events_stream(store, session.id, fh)
-        identifiers = [{"kind": i.kind, "value": i.value, "source": i.source, "first_seen": _iso(i.first_seen)}
-                       for i in store.identifiers(session.id)]
-        (work / "identifiers.json").write_text(json.dumps(identifiers, ensure_ascii=False, indent=2), encoding="utf-8")
-        (work / "session.json").write_text(
-            json.dumps(session_document(store, session), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
-        names = ["session.json", "identifiers.json", "events.jsonl", "flows.har", "flows.mitm"]
-        names += _ui_evidence_files(store, session.id, work)
-        if include_report:
-            names = _report_files(store, session_name, work) + names
+        names = [] if redact else _raw_files(store, session, session_name, work)
+        if not redact:  # the driver's dumps and screenshots are raw evidence too
+            names += _ui_evidence_files(store, session.id, work)
+        if include_report or redact:
+            names = _report_files(store, session_name, work, lang=lang, redact=redact) + names
         manifest: dict[str, Any] = {
             "schema": BUNDLE_SCHEMA,
             "tool": _tool_info(),
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
             "session": {"id": str(session.id), "name": session.name},
+            "lang": lang,
+            "redacted": redact,
             "files": {name: _file_entry(work / name) for name in sorted(names)},
         }
+        if redact:
+            manifest["omitted"] = list(RAW_FILES)
         manifest["manifest_sha256"] = canonical_hash(manifest)
-        (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+        (work / MANIFEST).write_bytes(manifest_bytes)
+        sealed = _seal(work, manifest_bytes, key, tsa_url)
         with atomic_output(output, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for name in [MANIFEST] + sorted(names):
+            for name in [MANIFEST, *sealed] + sorted(names):
                 zf.write(work / name, name)
-    return manifest
+    return {**manifest, "signed": "manifest.sig" in sealed, "timestamped": "manifest.tsr" in sealed}
 
 
 @dataclass
@@ -160,6 +201,8 @@ class VerifyResult:
     extra: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    signature: str | None = None  # one-line verdict on manifest.sig
+    timestamp: str | None = None  # one-line verdict on manifest.tsr
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -207,7 +250,11 @@ def _load_manifest(zf: zipfile.ZipFile, result: VerifyResult) -> dict[str, Any] 
     return manifest
 
 
-def verify_bundle(path: str | Path, *, expect_hash: str | None = None) -> VerifyResult:
+SEAL_FILES = ("manifest.sig", "manifest.tsr")
+
+
+def verify_bundle(path: str | Path, *, expect_hash: str | None = None, trusted_key=None, tsa_ca=None,
+                  require_signature: bool = False) -> VerifyResult:
     """Check every file of a bundle against its manifest (and the manifest against its hash)."""
     path = Path(path)
     result = VerifyResult(path=str(path))
@@ -228,8 +275,44 @@ def verify_bundle(path: str | Path, *, expect_hash: str | None = None) -> Verify
         manifest = _load_manifest(zf, result)
         if manifest is not None:
             _check_manifest(zf, manifest, seen, result, expect_hash)
+            _check_seals(zf, seen, result, trusted_key, tsa_ca, require_signature)
     result.ok = not (result.missing or result.extra or result.changed or result.problems)
     return result
+
+
+def _member(zf: zipfile.ZipFile, name: str, limit: int = MAX_MANIFEST_BYTES) -> bytes | None:
+    try:
+        with zf.open(name) as fh:
+            data = fh.read(limit + 1)
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+        return None
+    return data if len(data) <= limit else None
+
+
+def _check_seals(zf: zipfile.ZipFile, seen: dict[str, int], result: VerifyResult, trusted_key, tsa_ca,
+                 require_signature: bool) -> None:
+    """The signature and the trusted timestamp over the exact manifest.json bytes."""
+    from analyzer.exporters.signing import SIGNATURE_NAME, check_signature
+    from analyzer.exporters.timestamp import TOKEN_NAME, inspect_token
+
+    manifest_bytes = _member(zf, MANIFEST) or b""
+    if SIGNATURE_NAME in seen:
+        ok, line = check_signature(_member(zf, SIGNATURE_NAME) or b"", manifest_bytes, trusted_key)
+        result.signature = line
+        if not ok:
+            result.problems.append(line)
+    else:
+        result.signature = "signature: none (the bundle is not signed)"
+        if require_signature or trusted_key is not None:
+            result.problems.append("signature: missing (the bundle is not signed)")
+    if TOKEN_NAME in seen:
+        info = inspect_token(_member(zf, TOKEN_NAME) or b"", hashlib.sha256(manifest_bytes).digest(), tsa_ca)
+        if info.ok:
+            trust = "trusted TSA CA" if tsa_ca is not None else "TSA CA not checked: give --tsa-ca"
+            result.timestamp = f"timestamp: valid, {info.gen_time.isoformat() if info.gen_time else '?'} by {info.tsa} ({trust})"
+        else:
+            result.timestamp = f"timestamp: BAD: {info.problem}"
+            result.problems.append(result.timestamp)
 
 
 def _check_manifest(zf: zipfile.ZipFile, manifest: dict[str, Any], seen: dict[str, int], result: VerifyResult,
@@ -253,4 +336,4 @@ def _check_manifest(zf: zipfile.ZipFile, manifest: dict[str, Any], seen: dict[st
                 result.changed.append(name)
         else:
             result.checked.append(name)
-    result.extra = sorted(n for n in seen if n not in files and n != MANIFEST)
+    result.extra = sorted(n for n in seen if n not in files and n != MANIFEST and n not in SEAL_FILES)

@@ -234,12 +234,27 @@ def _shapes(leaf: Leaf, cls: str | None, out: list[Detection]) -> None:
                                      "high" if decimals >= 3 else "medium", "coordinate-pair"))
 
 
+# Lists of SDK configuration strings look like package lists but name no app: Apple's
+# SKAdNetwork ids ("cstr6suwn9.skadnetwork"), ad-network and SDK key lists.
+_CONFIG_SUFFIXES = (".skadnetwork", ".adattributionkit")
+_CONFIG_KEYS = ("skadnetwork", "skan", "adnetwork", "sdk_config", "sdkconfig", "networks")
+
+
+def is_config_key(keys: Iterable[str]) -> bool:
+    return any(word in str(k).lower() for k in keys for word in _CONFIG_KEYS)
+
+
+def app_packages(items: Iterable[str]) -> list[str]:
+    """Items shaped like Android package names that are not SDK configuration strings."""
+    return [p for p in items if _PACKAGE.match(p) and not p.lower().endswith(_CONFIG_SUFFIXES)]
+
+
 def _package_list(leaf: Leaf, cls: str | None, out: list[Detection]) -> None:
     text = leaf.text
-    if text.count(".") < 6:
+    if text.count(".") < 6 or is_config_key(leaf.keys):
         return
     items = [p for p in _SPLIT_LIST.split(text.strip()) if p]
-    packages = [p for p in items if _PACKAGE.match(p)]
+    packages = app_packages(items)
     if len(packages) >= 3 and len(packages) >= 0.8 * len(items):
         if cls == "installed_apps" or len(packages) >= 5:
             out.append(Detection("installed_apps", ",".join(packages[:50]), 0, len(text),
@@ -282,7 +297,7 @@ def detect_groups(leaves: Iterable[Leaf]) -> list[tuple[Leaf, Detection]]:
         cls = key_class(leaf.key)
         if cls in ("latitude", "longitude") and _DECIMAL.match(leaf.text.strip()):
             (lats if cls == "latitude" else lons).setdefault(_parent(leaf), leaf)
-        if leaf.path.endswith("]") and _PACKAGE.match(leaf.text):
+        if leaf.path.endswith("]") and app_packages([leaf.text]) and not is_config_key(leaf.keys):
             arrays.setdefault((leaf.location, leaf.direction, _INDEX_TAIL.sub("", leaf.path)), []).append(leaf)
     found: list[tuple[Leaf, Detection]] = []
     for parent, lat_leaf in lats.items():

@@ -198,7 +198,7 @@ class IdentifierSet:
                 if key in seen_variants:
                     continue
                 # coordinates are short by nature; their false positives are handled by needs_context
-                if len(v.text) < min_variant_len and (kind != "location" or len(v.text) < 4):
+                if len(v.text) < min_variant_len and (kind != "location" or len(v.text) < 4) and not _long_enough_name(kind, v.text, min_variant_len):
                     continue
                 seen_variants.add(key)
                 out.variants.append(v)
@@ -256,3 +256,9 @@ class IdentifierSet:
         texts = sorted({v.text for v in self.variants})
         Path(path).write_text("".join(t + "\n" for t in texts), encoding="utf-8")
         return len(texts)
+
+
+def _long_enough_name(kind: str, text: str, min_len: int) -> bool:
+    """A contact's name in Chinese is two or three characters: as distinctive as six
+    ASCII characters, so it is measured in UTF-8 bytes."""
+    return kind == "contacts" and not text.isascii() and len(text.encode("utf-8")) >= min_len

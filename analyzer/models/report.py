@@ -1,7 +1,13 @@
-"""The report JSON contract (``consentry.report/1``, DESIGN.md).
+"""The report JSON contract (``consentry.report/2``, docs/reports.md).
 
 Other tools read this; fields may be added, existing ones keep their meaning.
 ``consentry schema report`` prints the JSON Schema generated from these models.
+
+Version 2 (incompatible with 1): a finding is one personal-data item in one request
+(or one group of sensitive API calls) and lists every rule it breaks in ``rules``
+(``rule`` is the first of them); finding ids no longer depend on the rule;
+``requests`` holds the proof of each request that has findings (request line,
+headers, status, server address) once, and findings point to it by ``flow.id``.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-REPORT_SCHEMA_ID = "consentry.report/1"
+REPORT_SCHEMA_ID = "consentry.report/2"
 
 Phase = Literal["pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous"]
 
@@ -64,8 +70,10 @@ class Evidence(_Open):
 
 
 class Finding(_Open):
-    id: str = Field(description="stable across re-analysis of the same inputs and ruleset")
-    rule: str
+    id: str = Field(description="stable across re-analysis of the same inputs")
+    rule: str = Field(description="the first of `rules` in catalogue order")
+    rules: list[str] = Field(default_factory=list, description="every rule this finding breaks")
+    rule_confidence: dict[str, str] = Field(default_factory=dict, description="confidence per rule")
     phase: Phase
     pii_type: str | None
     flow: FlowRef | None = None
@@ -76,6 +84,31 @@ class Finding(_Open):
     confidence: Literal["high", "medium", "low"]
     ts: str
     evidence: Evidence = Field(default_factory=Evidence)
+
+
+class RequestProof(_Open):
+    """One request that carried personal data, as a regulator needs to see it."""
+
+    id: str = Field(description="flow id; findings point here with flow.id")
+    seq: int | None = Field(None, description="position in capture order")
+    method: str
+    url: str
+    http_version: str | None = None
+    host: str
+    ts: str
+    request_headers: list[list[str]] = Field(default_factory=list)
+    request_body_size: int = 0
+    request_body_preview: str | None = Field(None, description="start of the request body as text")
+    status_code: int | None = None
+    reason: str | None = None
+    server_ip: str | None = None
+    server_port: int | None = None
+    country: str | None = Field(None, description="ISO country of server_ip (GeoIP database, when configured)")
+    tls: bool = False
+    sni: str | None = None
+    error: str | None = None
+    finding_ids: list[str] = Field(default_factory=list)
+    truncated_headers: bool = False
 
 
 class ConsentMark(_Open):
@@ -130,6 +163,7 @@ class Report(_Open):
     session: SessionInfo
     consent: list[ConsentMark] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    requests: list[RequestProof] = Field(default_factory=list, description="proof of each request with findings")
     rules: list[RuleInfo] = Field(default_factory=list)
     summary: dict[str, Any] = Field(default_factory=dict)  # by_rule, by_phase, by_sdk, verdicts
     api_calls: list[ApiCallRef] = Field(default_factory=list, description="sensitive calls, for the timeline")

@@ -103,8 +103,10 @@ class _Side:
 
 
 def _group(findings: Iterable[dict[str, Any]]) -> dict[FindingKey, _Side]:
+    from analyzer.analysis.findings import per_rule
+
     groups: dict[FindingKey, _Side] = defaultdict(_Side)
-    for f in findings:
+    for f in per_rule(findings):  # a finding breaking two rules is a leak under each
         groups[finding_key(f)].findings.append(f)
     for side in groups.values():
         side.findings.sort(key=lambda f: (str(f.get("ts") or ""), str(f.get("id") or "")))

@@ -93,7 +93,9 @@ def changed_finding_count(old: Sequence[dict[str, Any]], new: Sequence[dict[str,
 
 
 def rule_counts(findings: Sequence[dict[str, Any]]) -> dict[str, int]:
-    return dict(sorted(Counter(str(f.get("rule")) for f in findings).items()))
+    from analyzer.analysis.findings import rule_counts as counts_by_rule
+
+    return dict(sorted(counts_by_rule(findings).items()))
 
 
 @dataclass

@@ -16,7 +16,7 @@ from analyzer.report.labels import LANGUAGES, Labels
 from analyzer.report.markdown import render_markdown
 from analyzer.report.redact import mask_value, redact_report
 
-FORMATS = ("html", "json", "md")
+FORMATS = ("html", "json", "md", "pdf")
 
 __all__ = [
     "FORMATS",
@@ -31,8 +31,8 @@ __all__ = [
 ]
 
 
-def render(reports: Report | Sequence[Report], fmt: str, *, lang: str = "en", redact: bool = False) -> str:
-    """Render one report or a per-app set in html|json|md, masking personal data if asked."""
+def render(reports: Report | Sequence[Report], fmt: str, *, lang: str = "en", redact: bool = False) -> str | bytes:
+    """Render one report or a per-app set in html|json|md (text) or pdf (bytes), masking personal data if asked."""
     items = [reports] if isinstance(reports, Report) else list(reports)
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r} (choose one of {', '.join(FORMATS)})")
@@ -43,4 +43,8 @@ def render(reports: Report | Sequence[Report], fmt: str, *, lang: str = "en", re
         return render_html(items, lang=lang)
     if fmt == "md":
         return render_markdown(items, lang=lang)
+    if fmt == "pdf":
+        from analyzer.report.pdf import render_pdf
+
+        return render_pdf(items, lang=lang)
     return render_json(items)

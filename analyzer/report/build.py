@@ -14,10 +14,13 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.analysis.digest import session_digests
-from analyzer.analysis.pipeline import analyze_session, call_sdk, load_context
+from analyzer.analysis.pipeline import analyze_session, app_called, call_sdk, load_context
 from analyzer.correlate.timeline import iso
 from analyzer.models.events import PII_KINDS
 from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
+from analyzer.analysis.findings import rule_counts
+from analyzer.report.proof import configured_geoip, request_proofs
+from analyzer.store.marks import audit_trail, list_marks
 from analyzer.rules import RulesetError, load_ruleset
 from analyzer.store.types import utcnow
 from analyzer.store.ui_evidence import consent_screenshots, consent_ui_details
@@ -25,7 +28,8 @@ from analyzer.store.ui_evidence import consent_screenshots, consent_ui_details
 MAX_API_CALLS = 10_000  # entries in the report's call list (batched events; counts stay exact)
 
 
-def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None) -> Report:
+def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None,
+                 geoip_db: str | None = None) -> Report:
     session = store.get_session(session_name)
     run = store.current_run(session.id)
     if run is None or reanalyze or (ruleset is not None and run.ruleset_version != ruleset):
@@ -35,10 +39,12 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
     rs = _ruleset_of(run.ruleset_version)
     config = rs.config((run.stats or {}).get("config"))
     ctx = load_context(store, session, rs, config)
+    rs = ctx.ruleset  # with the disclosure rules when the session declares its practice
     counts = store.counts(session.id)
     transition_seqs = {t.mark.seq for t in ctx.timeline.transitions}
     api_calls, calls_total = _api_calls(ctx)
     ui = consent_ui_details(store, session.id)
+    manual = {mk.seq: mk for mk in list_marks(store, session.id)}
     report = Report(
         generated_at=iso(utcnow()),
         tool={"name": "consentry", "version": __version__, "ruleset_version": run.ruleset_version,
@@ -50,17 +56,43 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
                 ts=m.ts_iso, ts_device_ms=m.ts_device_ms if m.clock == "device" else None, action=m.action,
                 source=m.source, sdk=m.sdk, text=m.text, api=m.api, changes_phase=m.seq in transition_seqs,
                 derived_from_click=m.derived_from_click, **ui.get(m.seq, {}),
+                **_manual_flags(manual.get(m.seq)),
             )
             for m in ctx.timeline.marks
             if m.action in ("shown", "granted", "refused", "withdrawn")
         ],
         findings=[Finding.model_validate(f) for f in findings],
+        requests=request_proofs(store, session.id, findings, configured_geoip(geoip_db)),
         rules=[RuleInfo.model_validate(r) for r in rs.rules],
         summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls), run.stats),
         api_calls=api_calls,
+        marks_audit=audit_trail(store, session.id),
+        sdks=_sdk_names(ctx, findings, api_calls),
     )
     report._ui_images = consent_screenshots(store, report.consent)
     return report
+
+
+def _sdk_names(ctx, findings: list[dict[str, Any]], api_calls) -> dict[str, dict[str, str]]:
+    """Catalogue names (en/zh) and organisation of every SDK the report mentions."""
+    ids = {f.get("sdk") for f in findings} | {(f.get("destination") or {}).get("sdk") for f in findings}
+    ids |= {c.sdk for c in api_calls}
+    out = {}
+    for sdk_id in sorted(i for i in ids if i):
+        sdk = ctx.signatures.get(sdk_id)
+        if sdk is not None:
+            out[sdk_id] = sdk.describe()
+    return out
+
+
+def _manual_flags(mark) -> dict[str, Any]:
+    """A manual mark's id, and whether it was forced past the checks (reports flag those)."""
+    if mark is None:
+        return {}
+    flags: dict[str, Any] = {"mark_id": mark.id}
+    if mark.forced:
+        flags.update(forced=True, forced_reason=mark.reason)
+    return flags
 
 
 def _ruleset_of(version: str):
@@ -99,7 +131,7 @@ def _api_calls(ctx) -> tuple[list[ApiCallRef], int]:
     for call in sensitive[:MAX_API_CALLS]:
         refs.append(ApiCallRef(
             api=call.api, ts=call.first_ts_iso, kind=call.kind, ret=call.ret_json(), stack=list(call.stack),
-            count=call.count, sdk=call_sdk(ctx, call), phase=ctx.timeline.place(call.first_ts_ms, call.clock).phase,
+            count=call.count, sdk=call_sdk(ctx, call) or ("app" if app_called(ctx, call.stack) else None), phase=ctx.timeline.place(call.first_ts_ms, call.clock).phase,
             last_ts=call.ts_iso, seq=call.seq,
         ))
     return refs, len(sensitive)
@@ -107,7 +139,7 @@ def _api_calls(ctx) -> tuple[list[ApiCallRef], int]:
 
 def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, calls_total: int, calls_listed: int,
              ctx_stats: dict[str, Any] | None = None) -> dict[str, Any]:
-    by_rule = Counter(f["rule"] for f in findings)
+    by_rule = Counter(rule_counts(findings))
     by_phase = Counter(f["phase"] for f in findings)
     by_sdk = Counter(f.get("sdk") or _lane(f) for f in findings)
     rows = []

@@ -58,18 +58,31 @@ def _as_list(reports: Report | Sequence[Report]) -> list[Report]:
 
 def render_html(reports: Report | Sequence[Report], *, lang: str = "en", nonce: str | None = None) -> str:
     """One report, or several sessions of one app as a per-app report with a section each."""
+    return _render("report.html.j2", reports, lang=lang, nonce=nonce)
+
+
+def pdf_context(reports: Report | Sequence[Report], *, lang: str, appendix_limit: int, compact_limit: int,
+                printed_at: str) -> str:
+    """The print document (report_pdf.html.j2) the PDF renderer lays out."""
+    return _render("report_pdf.html.j2", reports, lang=lang, appendix_limit=appendix_limit,
+                   compact_limit=compact_limit, printed_at=printed_at, pdf=True)
+
+
+def _render(template_name: str, reports: Report | Sequence[Report], *, lang: str, nonce: str | None = None,
+            **extra: Any) -> str:
     items = _as_list(reports)
     labels = Labels(lang)
     per_app = len(items) > 1
-    views = [build_view(r, prefix=f"s{i}-" if per_app else "") for i, r in enumerate(items)]
+    views = [build_view(r, prefix=f"s{i}-" if per_app else "", labels=labels) for i, r in enumerate(items)]
     overview_rules, overview_columns = overview(views) if per_app else ([], [])
     app = dict(items[0].session.app)
     tool_version = str(items[0].tool.get("version") or analyzer.__version__)
     title_bits = [labels["app_title"] if per_app else labels["title"], str(app.get("package", ""))]
     if not per_app:
         title_bits.append(items[0].session.name)
-    template = _environment().get_template("report.html.j2")
+    template = _environment().get_template(template_name)
     return template.render(
+        **{"pdf": False, **extra},
         L=labels,
         views=views,
         per_app=per_app,
@@ -86,4 +99,5 @@ def render_html(reports: Report | Sequence[Report], *, lang: str = "en", nonce: 
         consent_screens=consent_screens,
         show=show,
         stack_limit=STACK_LIMIT,
+        items=items,
     )

@@ -1,4 +1,4 @@
-"""The report JSON contract (``consentry.report/1``) as text.
+"""The report JSON contract (``consentry.report/2``) as text.
 
 Key order follows the models (stable across runs), findings stay in the order the
 analysis gave them, and text is UTF-8 with non-ASCII kept as is (Chinese stays readable).

@@ -67,37 +67,72 @@ def _summary_table(view: ReportView, L: Labels) -> list[str]:
     return lines
 
 
+MAX_REQUESTS = 50
+MAX_CALLS = 50
+
+
+def _evidence_lines(fv, L: Labels, indent: str) -> list[str]:
+    f = fv.finding
+    ev = f.evidence
+    lines: list[str] = []
+    if f.location or ev.path:
+        lines.append(f"{indent}- {L['location']}: {md_text(L.location(f.location))} {md_code(ev.path or '')}")
+    if f.encoding:
+        lines.append(f"{indent}- {L['decode_chain']}: " + " → ".join(md_code(step) for step in f.encoding))
+    if ev.matched:
+        lines.append(f"{indent}- {L['matched']}: {md_code(ev.matched, limit=200)}")
+    if ev.excerpt:
+        lines.append(f"{indent}- {L['payload']}: {_excerpt_line(f)}")
+    crypto = (ev.model_extra or {}).get("crypto")
+    if isinstance(crypto, dict):
+        lines.append(f"{indent}- {L['crypto_call']}: {md_code(crypto.get('op', ''))} {md_code(crypto.get('algorithm', ''))}"
+                     f" · {L['ciphertext']}: {md_code(crypto.get('ciphertext_b64', ''), limit=120)}")
+    call = ev.api_call
+    if call is not None:
+        lines.append(f"{indent}- {L['hooked_call']}: {md_code(call.api)} ×{call.count}")
+    if fv.sdk_frame:
+        lines.append(f"{indent}- {L['sdk_frame']}: {md_code(fv.sdk_frame, limit=200)}")
+    return lines
+
+
+def _rules_text(view: ReportView, f, L: Labels) -> str:
+    names = []
+    for rule in f.rules or [f.rule]:
+        info = view.rules.get(rule)
+        names.append(f"{md_text(L.rule_title(info)) if info else md_text(rule)} ({md_code(rule)})")
+    return "; ".join(names)
+
+
 def _finding_lines(view: ReportView, L: Labels) -> list[str]:
     lines: list[str] = []
-    for group in view.rule_groups:
-        lines += ["", f"### {md_text(L.rule_title(group.rule))} ({md_code(group.rule.id)}) — {group.total}", ""]
-        shown = 0
-        for sdk_group in group.groups:
-            for fv in sdk_group.detailed + [fv for page in sdk_group.pages for fv in page]:
-                if shown >= MAX_PER_RULE:
-                    break
-                shown += 1
+    if view.request_groups:
+        lines += ["", f"### {L['requests']} — {len(view.request_groups)}", ""]
+        for g in view.request_groups[:MAX_REQUESTS]:
+            f0, p = g.first, g.proof
+            head = f"- **{L.phase(f0.phase)}** · {md_code(f0.flow.method + ' ' + f0.flow.url, limit=400)} · {md_text(f0.ts)}"
+            head += f" · {L['sdk']} {md_code(g.lane)}"
+            lines.append(head)
+            if p is not None:
+                server = f"{p.server_ip}:{p.server_port}" if p.server_ip and p.server_port else (p.server_ip or L["unknown"])
+                status = str(p.status_code) if p.status_code is not None else L["no_response"]
+                lines.append(f"  - {L['response_status']}: {md_text(status)} · {L['server']}: {md_code(server)}"
+                             + (f" ({md_text(p.country)})" if p.country else ""))
+            for fv in g.findings:
                 f = fv.finding
-                dest = f.destination.host if f.destination else ""
-                head = f"- **{L.phase(f.phase)}** · {md_text(f.pii_type or '')} · {L['sdk']} {md_code(fv.lane)}"
-                if dest:
-                    head += f" → {md_code(dest)}"
-                lines.append(head + f" · {md_text(f.ts)} · {L['confidence']} {f.confidence} · ID {md_code(f.id)}")
-                if fv.request_line:
-                    lines.append(f"  - {L['request']}: {md_code(fv.request_line, limit=400)}")
-                if f.encoding:
-                    lines.append(f"  - {L['decode_chain']}: " + " → ".join(md_code(step) for step in f.encoding))
-                if f.evidence.matched:
-                    lines.append(f"  - {L['matched']}: {md_code(f.evidence.matched, limit=200)}")
-                if f.evidence.excerpt:
-                    lines.append(f"  - {L['payload']}: {_excerpt_line(f)}")
-                call = f.evidence.api_call
-                if call is not None:
-                    lines.append(f"  - {L['hooked_call']}: {md_code(call.api)} ×{call.count}")
-                if f.evidence.stack:
-                    lines.append(f"  - {L['stack']}: {md_code(f.evidence.stack[0], limit=200)}")
-        if group.total > shown:
-            lines.append(f"- … {L.fmt('more_findings', n=group.total - shown)}")
+                lines.append(f"  - **{md_text(L.pii(f.pii_type))}** — {_rules_text(view, f, L)} · "
+                             f"{L['confidence']} {L.confidence(f.confidence)} · ID {md_code(f.id[:12])}")
+                lines += _evidence_lines(fv, L, "    ")
+        if len(view.request_groups) > MAX_REQUESTS:
+            lines.append(f"- … {L.fmt('more_requests', n=len(view.request_groups) - MAX_REQUESTS)}")
+    if view.call_findings:
+        lines += ["", f"### {L['api_findings']} — {len(view.call_findings)}", ""]
+        for fv in view.call_findings[:MAX_CALLS]:
+            f = fv.finding
+            lines.append(f"- **{L.phase(f.phase)}** · {md_text(L.pii(f.pii_type))} · {L['sdk']} {md_code(fv.lane)} · "
+                         f"{md_text(f.ts)} — {_rules_text(view, f, L)} · ID {md_code(f.id[:12])}")
+            lines += _evidence_lines(fv, L, "  ")
+        if len(view.call_findings) > MAX_CALLS:
+            lines.append(f"- … {L.fmt('more_findings', n=len(view.call_findings) - MAX_CALLS)}")
     return lines
 
 
@@ -112,11 +147,12 @@ def _session_lines(view: ReportView, L: Labels, heading: str) -> list[str]:
         f" · {L['ruleset']}: {md_code(r.tool.get('ruleset_version', ''))}",
         "",
     ]
+    lines += [f"**{L['conclusion']}:** {md_text(view.sentence)}", ""]
     lines += _summary_table(view, L)
     decoding_line = (r.summary.get("decoding") or {}).get("line")
     if decoding_line:  # what the analysis could not see is part of the evidence
         lines += ["", f"> {md_text(decoding_line)}"]
-    lines += _finding_lines(view, L) if view.rule_groups else ["", L["no_findings"]]
+    lines += _finding_lines(view, L) if view.report.findings else ["", L["no_findings"]]
     return lines
 
 
@@ -127,7 +163,7 @@ def render_markdown(reports: Report | Sequence[Report], *, lang: str = "en") -> 
         raise ValueError("no report to render")
     L = Labels(lang)
     per_app = len(items) > 1
-    views = [build_view(r) for r in items]
+    views = [build_view(r, labels=L) for r in items]
     lines = [f"# {L['app_title'] if per_app else L['title']}", ""]
     if any(v.redacted for v in views):
         lines += [f"> {L['redacted']}", ""]

@@ -21,7 +21,8 @@ MASK = "*"
 MIN_GLOBAL_NEEDLE = 4
 # Fields that name things or times rather than carry captured data; all others are searched.
 _STRUCTURAL_KEYS = frozenset(
-    {"schema", "id", "rule", "phase", "pii_type", "confidence", "party", "framework", "ref",
+    {"schema", "id", "rule", "rules", "rule_confidence", "finding_ids", "phase", "pii_type", "confidence", "party",
+     "framework", "ref",
      "severity", "action", "ts", "generated_at", "started_at", "ended_at", "excerpt_span"}
 )
 _FLOAT = re.compile(r"-?\d{1,3}\.\d{2,}")

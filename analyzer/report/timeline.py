@@ -56,6 +56,7 @@ class Mark:
     source: str
     label_y: float
     index: int = -1  # position in report.consent
+    text: str = ""  # the consent screen's text, when recorded
 
 
 @dataclass
@@ -116,6 +117,8 @@ def finding_lane(finding: Finding) -> str:
         return dest.sdk
     if dest is not None and dest.party == "first":
         return "app"
+    if finding.evidence.model_extra and finding.evidence.model_extra.get("sdk_basis") == "app_code":
+        return "app"
     return "unknown"
 
 
@@ -166,7 +169,8 @@ def build_timeline(report: Report) -> Timeline:
     ordered = sorted(mark_times, key=lambda mt: mt[1] if mt[1] is not None else t0)
     rows = _label_rows([x_of(t) for _, t in ordered], [len(m.action) for m, _ in ordered])
     marks = [
-        Mark(x_of(t), m.action, m.ts, m.source, label_y=12 + LABEL_ROW_HEIGHT * row, index=mark_index[id(m)])
+        Mark(x_of(t), m.action, m.ts, m.source, label_y=12 + LABEL_ROW_HEIGHT * row, index=mark_index[id(m)],
+             text=(m.text or "")[:300])
         for (m, t), row in zip(ordered, rows)
     ]
     return Timeline(

@@ -38,6 +38,9 @@ RULE_IDS = (
     "background-collection",
     "cleartext-transmission",
     "third-party-transmission",
+    # run only for sessions with a declared practice (analyzer.rules.declared)
+    "undisclosed-sdk",
+    "undisclosed-data",
 )
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -79,6 +82,12 @@ class Ruleset:
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(r["id"] for r in self.rules)
+
+    def with_rules(self, extra: tuple[dict[str, Any], ...]) -> "Ruleset":
+        """This ruleset with more rules appended (the disclosure rules of a declared practice)."""
+        known = set(self.rule_ids)
+        return Ruleset(self.version, self.description, self.rules + tuple(r for r in extra if r["id"] not in known),
+                       self.defaults)
 
     def rule(self, rule_id: str) -> dict[str, Any] | None:
         return next((r for r in self.rules if r["id"] == rule_id), None)

@@ -59,6 +59,13 @@ def finding_matches(finding: dict[str, Any], want: dict[str, Any]) -> bool:
             if not any(step == expected or step.startswith(f"{expected}:") for step in chain):
                 return False
             continue
+        if key == "rule":  # a finding breaks every rule in its `rules`
+            from analyzer.analysis.findings import finding_rules
+
+            wanted = expected if isinstance(expected, list) else [expected]
+            if not set(wanted) & set(finding_rules(finding)):
+                return False
+            continue
         if key == "min_count":
             if ((finding.get("evidence") or {}).get("count") or 0) < expected:
                 return False

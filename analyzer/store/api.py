@@ -593,6 +593,11 @@ def identifiers_in_event(ev: Event) -> list[tuple[str, str, str]]:
     if isinstance(ev, IdentifierEvent):
         return [(ev.kind, ev.value, ev.source)] if ev.value else []
     if isinstance(ev, ApiCallEvent) and ev.kind and ev.ret not in (None, "", [], {}):
+        from analyzer.match.structured import identifiers_in_return
+
+        inside = identifiers_in_return(ev.kind, ev.ret)  # contact rows, accounts, scan results, packages
+        if inside:
+            return [(kind, value, "hook") for kind, value in inside]
         if isinstance(ev.ret, (str, int, float)):
             return [(ev.kind, str(ev.ret), "hook")]
     return []

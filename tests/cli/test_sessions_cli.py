@@ -58,7 +58,7 @@ def test_schema_events_is_a_json_schema_covering_every_type(cli):
 
 def test_schema_report_names_the_contract(cli):
     schema = json.loads(cli("schema", "report").stdout)
-    assert schema["$id"] == "consentry.report/1"
+    assert schema["$id"] == "consentry.report/2"
     assert {"id", "rule", "phase", "pii_type", "confidence"} <= set(schema["$defs"]["Finding"]["properties"])
 
 

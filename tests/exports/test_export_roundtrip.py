@@ -273,6 +273,6 @@ def test_bundle_includes_the_report_when_available(sqlite_url, tmp_path):
     with zipfile.ZipFile(path) as zf:
         report = json.loads(zf.read("report.json"))
         html = zf.read("report.html").decode()
-    assert report["schema"] == "consentry.report/1" and report["session"]["name"] == "orig"
+    assert report["schema"] == "consentry.report/2" and report["session"]["name"] == "orig"
     assert "<html" in html.lower()
     assert verify_bundle(path).ok

@@ -34,6 +34,9 @@ class ElementScanner(HTMLParser):
             if (tag is None or t == tag) and cls in (attrs.get("class") or "").split()
         ]
 
+    def elements_with(self, attr: str, tag: str | None = None) -> list[dict[str, str | None]]:
+        return [attrs for t, attrs in self.elements if (tag is None or t == tag) and attr in attrs]
+
     @property
     def text(self) -> str:
         return "".join(self.text_parts)

@@ -21,6 +21,7 @@ from analyzer.models.report import (
     Finding,
     FlowRef,
     Report,
+    RequestProof,
     RuleInfo,
     SessionInfo,
 )
@@ -150,19 +151,28 @@ API_FOR_KIND = {
 }
 
 
-def make_finding(i: int, offset_s: float, choice: str, *, hostile: str | None = None) -> Finding:
+def rules_for(phase: str, party: str) -> list[str]:
+    """Every rule one transmission breaks, catalogue order (as the analysis gives them)."""
+    rules = [RULE_FOR_PHASE[phase]] if phase != "post_consent" else []
+    if party == "third":
+        rules.append("third-party-transmission")
+    return rules or ["cleartext-transmission"]
+
+
+def make_finding(i: int, offset_s: float, choice: str, *, hostile: str | None = None, flow_index: int | None = None) -> Finding:
     sdk, host, party, pii, frame = SOURCES[i % len(SOURCES)]
+    flow_index = i if flow_index is None else flow_index
     value = IDENTIFIERS[pii]
     matched, chain = wire_variant(pii, value)
     phase = phase_at(offset_s, choice)
-    rule = RULE_FOR_PHASE[phase] if party == "third" or phase != "post_consent" else "cleartext-transmission"
+    rules = rules_for(phase, party)
     prefix = json.dumps({"城市": "北京", "sdk_ver": "9.6.3", "seq": i}, ensure_ascii=False)[:-1] + ', "d": "'
     if hostile:
         prefix = hostile + " " + prefix
     excerpt = prefix + matched + '", "ts": ' + str(1714982400 + i) + "}"
     start = len(prefix)
     fid = hashlib.sha256(f"finding-{choice}-{i}".encode()).hexdigest()[:24]
-    url = f"https://{host}/v2/collect?app=com.labshop.leaky&seq={i}"
+    url = f"https://{host}/v2/collect?app=com.labshop.leaky&seq={flow_index}"
     if pii == "android_id":
         url += f"&aid={value}"
     call = ApiCallRef(
@@ -171,8 +181,8 @@ def make_finding(i: int, offset_s: float, choice: str, *, hostile: str | None = 
         stack=[f"{frame}(Native Method)", "android.app.Application.onCreate(Application.java:42)"],
     )
     return Finding(
-        id=fid, rule=rule, phase=phase, pii_type=pii,
-        flow=FlowRef(id=f"flow-{i}", url=url, method="POST", host=host, ts=iso(offset_s)),
+        id=fid, rule=rules[0], rules=rules, rule_confidence={r: "high" for r in rules}, phase=phase, pii_type=pii,
+        flow=FlowRef(id=f"flow-{flow_index}", url=url, method="POST", host=host, ts=iso(offset_s)),
         location="body", encoding=chain,
         destination=Destination(host=host, party=party, sdk=sdk),
         sdk=sdk, confidence="high" if pii != "mac" else "medium", ts=iso(offset_s),
@@ -210,16 +220,19 @@ def make_report(
     session_name: str | None = None,
     duration_s: float = 20.0,
     with_frequency: bool = True,
+    items_per_request: int = 1,
 ) -> Report:
     """A report of one lab session: findings spread over the session, all phases of the choice."""
     findings = []
     for i in range(n_findings):
-        offset = 0.5 + (duration_s - 1.0) * (i / max(n_findings - 1, 1))
+        flow_index = i - i % items_per_request
+        offset = 0.5 + (duration_s - 1.0) * (flow_index / max(n_findings - 1, 1))
         payload = HOSTILE[i % len(HOSTILE)] if hostile else None
-        findings.append(make_finding(i, offset, choice, hostile=payload))
+        findings.append(make_finding(i, offset, choice, hostile=payload, flow_index=flow_index))
     if with_frequency and n_findings:
         findings.append(Finding(
             id=hashlib.sha256(f"freq-{choice}".encode()).hexdigest()[:24], rule="over-frequency-collection",
+            rules=["over-frequency-collection"],
             phase=phase_at(6.0, choice), pii_type="location", sdk="amap", confidence="high", ts=iso(6.0),
             evidence=Evidence(count=200, window_ms=2000.0, api_call=ApiCallRef(
                 api="android.location.LocationManager.getLastKnownLocation", ts=iso(6.0), kind="location",
@@ -244,6 +257,29 @@ def make_report(
         ),
         consent=consent_marks(choice),
         findings=findings,
+        requests=make_requests(findings, hostile=hostile),
         rules=RULES,
         api_calls=make_api_calls(),
     )
+
+
+def make_requests(findings: list[Finding], *, hostile: bool = False) -> list[RequestProof]:
+    """The proof of every request the findings point at (headers, status, server)."""
+    by_flow: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.flow is not None:
+            by_flow.setdefault(f.flow.id, []).append(f)
+    proofs = []
+    for n, (flow_id, items) in enumerate(by_flow.items()):
+        flow = items[0].flow
+        headers = [["Host", flow.host], ["User-Agent", "okhttp/3.12.13"], ["Content-Type", "application/json"],
+                   ["X-Sdk-Ver", "9.6.3"]]
+        if hostile:
+            headers.append(["X-Evil", HOSTILE[n % len(HOSTILE)]])
+        proofs.append(RequestProof(
+            id=flow_id, seq=n + 1, method=flow.method, url=flow.url, http_version="HTTP/1.1", host=flow.host,
+            ts=flow.ts, request_headers=headers, request_body_size=120, request_body_preview=items[0].evidence.excerpt,
+            status_code=200, reason="OK", server_ip=f"203.0.113.{n % 250 + 1}", server_port=443, tls=True,
+            sni=flow.host, finding_ids=[f.id for f in items],
+        ))
+    return proofs

@@ -84,7 +84,7 @@ def test_redact_to_stdout(lab_store, built, capsys):
     [
         (["report", "nosuch", "--format", "json"], "unknown session 'nosuch'"),
         (["report", "--app", "com.nobody", "--format", "json"], "no recorded sessions of app 'com.nobody'"),
-        (["report", "leaky-none", "--format", "pdf"], "unknown format 'pdf'"),
+        (["report", "leaky-none", "--format", "docx"], "unknown format 'docx'"),
         (["report", "leaky-none", "--lang", "fr"], "unknown language 'fr'"),
         (["report", "--format", "md"], "give either a session NAME or --app PACKAGE"),
         (["report", "leaky-none", "--output", "/nonexistent-dir/r.html"], "directory /nonexistent-dir does not exist"),

@@ -37,14 +37,15 @@ def test_lanes_one_per_sdk_plus_app_and_unknown(report):
 
 def test_every_finding_has_its_evidence(report):
     doc = scan(render_html(report))
-    articles = {a["data-finding-id"]: a for a in doc.with_class("finding", "article")}
+    articles = {a["data-finding-id"]: a for a in doc.with_class("finding")}
     assert set(articles) == {f.id for f in report.findings}
     for f in report.findings:
-        assert articles[f.id]["data-rule"] == f.rule and articles[f.id]["data-phase"] == f.phase
+        assert articles[f.id]["data-rules"].split() == f.rules and articles[f.id]["data-phase"] == f.phase
     html = render_html(report)
     flowing = [f for f in report.findings if f.flow]
     for f in flowing:
         assert f"POST {f.flow.url} HTTP/1.1".replace("&", "&amp;") in html
+        assert f'data-flow-id="{f.flow.id}"' in html
         assert f'<mark class="pii">{f.evidence.matched}</mark>' in html
     assert html.count('class="decode-chain"') == sum(1 for f in report.findings if f.encoding)
     assert "com.umeng.commonsdk.internal.UMInternalData.a(SourceFile:" in html
@@ -56,7 +57,8 @@ def test_verdicts_and_clauses(report):
     verdicts = {v["data-rule"]: v for v in doc.with_class("verdict", "tr")}
     counts = {}
     for f in report.findings:
-        counts[f.rule] = counts.get(f.rule, 0) + 1
+        for rule in f.rules:
+            counts[rule] = counts.get(rule, 0) + 1
     for rule in report.rules:
         expected = counts.get(rule.id, 0)
         assert int(verdicts[rule.id]["data-count"]) == expected
@@ -124,20 +126,60 @@ def test_large_session_aggregates_points_and_pages_findings():
     assert bins, "lanes with many findings are aggregated"
     assert sum(int(b["data-count"]) for b in bins) + len(points) == len(big.findings)
     assert len(points) <= MAX_POINTS_PER_LANE * 6
-    shown = {a["data-finding-id"] for a in doc.with_class("finding", "article")}
-    rows = {r["data-finding-id"] for r in doc.with_class("finding-row", "tr")}
-    assert not shown & rows and shown | rows == {f.id for f in big.findings}
+    shown = {a["data-finding-id"] for a in doc.with_class("finding", "section")}
+    rows = {r["data-fid"] for r in doc.elements_with("data-fid", "span")}  # unique 12-character prefixes
+    assert not {s[:12] for s in shown} & rows and {s[:12] for s in shown} | rows == {f.id[:12] for f in big.findings if f.flow}
+    requests = doc.with_class("request", "article") + doc.with_class("request-row", "tr")
+    assert len(requests) == len({f.flow.id for f in big.findings if f.flow})
     assert doc.with_class("page", "details")
 
 
 def test_ten_thousand_findings_render_fast_and_small():
-    big = make_report(10_000, choice="withdraw")
+    big = make_report(10_000, choice="withdraw", items_per_request=2)
     started = time.perf_counter()
     html = render_html(big)
     elapsed = time.perf_counter() - started
     assert elapsed < 15, f"render took {elapsed:.1f}s"
-    assert len(html.encode()) < 12 * 1024 * 1024
-    assert html.count('class="finding-row"') + html.count('class="finding"') == len(big.findings)
+    assert len(html.encode()) < 10 * 1024 * 1024
+    flows = {f.flow.id for f in big.findings if f.flow}
+    assert html.count('class="request-row"') + html.count('class="request"') == len(flows) == 5000
+
+
+def test_one_finding_per_item_in_a_request_with_every_rule_and_counts_a_reader_can_check():
+    two_items = make_report(12, choice="none", items_per_request=2, with_frequency=False)
+    doc = scan(render_html(two_items))
+    articles = doc.with_class("request", "article")
+    assert len(articles) == 6 and all(a["data-findings"] == "2" for a in articles)
+    tags = doc.with_class("rule-tag", "span")
+    assert len(tags) == sum(len(f.rules) for f in two_items.findings)
+    # per-SDK "sent" counts requests, not findings: umeng sent imei in exactly the requests listed
+    html = render_html(two_items)
+    umeng_requests = {f.flow.id for f in two_items.findings if f.sdk == "umeng"}
+    assert f"imei</span> ({len(umeng_requests)} req.)" in html
+
+
+def test_summary_sentence_puts_violations_first_then_passes(report):
+    doc = scan(render_html(report))
+    sentence = doc.with_class("conclusion", "p")
+    assert sentence and int(sentence[0]["data-violations"]) > 0
+    html = render_html(report)
+    start = html.index('class="conclusion"')
+    text = html[start:html.index("</p>", start)]
+    assert text.index("rules violated") < text.index("Personal data sent after withdrawal") < text.index("Passed")
+    verdicts = [v["data-verdict"] for v in doc.with_class("verdict", "tr")]
+    assert verdicts == sorted(verdicts, key=lambda v: v != "violation")
+
+
+def test_request_proof_is_shown(report):
+    html = render_html(report)
+    proof = report.requests[0]
+    assert proof.server_ip in html and "okhttp/3.12.13" in html and 'class="status">200 OK' in html
+    assert "com.umeng.commonsdk.internal.UMInternalData.a(SourceFile:" in html
+    doc = scan(html)
+    frames = doc.with_class("sdk-frame", "code")
+    assert frames  # the SDK frame is named, not the framework frame
+    zh = render_html(report, lang="zh")
+    assert "置信度: high" not in zh and "证据 hook" not in zh and "置信度" in zh
 
 
 def test_empty_and_odd_reports_render():

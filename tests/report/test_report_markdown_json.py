@@ -27,9 +27,14 @@ def test_markdown_summary_and_groups():
     assert len(table) == 1 + len(report.rules)
     for line in table[1:]:
         assert line.count("|") - line.count("\\|") == 5  # 4 cells: no stray pipes
-    assert "### Personal data sent after withdrawal (`post-withdrawal-transmission`)" in md
-    assert md.count("\n- **") == len(report.findings)
+    assert "### Requests carrying personal data — 12" in md
+    requests = [line for line in md.splitlines() if line.startswith("- **") and "`POST " in line]
+    items = [line for line in md.splitlines() if line.startswith("  - **")]
+    calls = [line for line in md.splitlines() if line.startswith("- **") and "`POST " not in line]
+    assert len(requests) == 12 and len(items) + len(calls) == len(report.findings)
+    assert "Personal data sent after withdrawal (`post-withdrawal-transmission`)" in md
     assert "`json:$.d` → `md5`" in md
+    assert "**Conclusion:** Consent plan" in md
 
 
 def test_markdown_escapes_hostile_payloads():
