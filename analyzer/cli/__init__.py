@@ -32,6 +32,8 @@ COMMAND_MODULES = (
     "hooks",  # hooks bundle|list
     "run",  # run, demo
     "replay",  # replay, diff
+    "triage",  # triage set|clear|list|suppress|suppressions|unsuppress|log
+    "serve",  # serve (the dashboard and JSON API)
 )
 
 

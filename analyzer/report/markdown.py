@@ -83,6 +83,9 @@ def _finding_lines(view: ReportView, L: Labels) -> list[str]:
                 if dest:
                     head += f" → {md_code(dest)}"
                 lines.append(head + f" · {md_text(f.ts)} · {L['confidence']} {f.confidence} · ID {md_code(f.id)}")
+                triage = (f.model_extra or {}).get("triage")
+                if triage:
+                    lines.append(f"  - {L['triage']}: **{L.triage(triage['state'])}** · {md_text(triage['reason'])} · {md_text(triage['by'])} · {md_text(triage['at'])}")
                 if fv.request_line:
                     lines.append(f"  - {L['request']}: {md_code(fv.request_line, limit=400)}")
                 if f.encoding:

@@ -3,6 +3,7 @@
 from alembic import context
 
 from analyzer.store.models import Base
+import analyzer.store.models_triage  # noqa: F401 - triage tables join the metadata
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")
