@@ -8,6 +8,7 @@ the API (``/api/...``) and the HTML never disagree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import Counter, defaultdict
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import aliased
 from analyzer.report.views import SEVERITY_ORDER  # noqa: F401 - same severity order as the report
 from analyzer.store import Store, StoreError
 from analyzer.store import models as m
+from analyzer.store.api import _flow_record as flow_record  # the store's own row -> FlowRecord
 from analyzer.store.models_triage import SuppressionRule, TriageMark
 from analyzer.triage.keys import TRIAGE_KEY_COLUMN
 from analyzer.triage.states import STATES
@@ -364,13 +366,17 @@ def session_flows(store: Store, name: str, *, after: int | None = None, limit: i
             select(_F.flow_id, func.count()).join(m.AnalysisRun, and_(m.AnalysisRun.id == _F.run_id, m.AnalysisRun.is_current.is_(True)))
             .where(_F.flow_id.in_([f.id for f in flows])).group_by(_F.flow_id)
         ).all()) if flows else {}
-    out = []
-    for f in flows:
-        item = _flow_summary(f)
-        item["findings"] = finding_counts.get(f.id, 0)
-        if decoded:
-            item["decoded"] = decoded_request(store.get_flow(str(f.id)))
-        out.append(item)
+        bodies: dict[str, bytes] = {}
+        shas = {f.request_body_sha for f in flows if f.request_body_sha}
+        if decoded and shas:
+            bodies = {sha: bytes(data) for sha, data in s.execute(select(m.Body.sha256, m.Body.data).where(m.Body.sha256.in_(shas)))}
+        out = []
+        for f in flows:
+            item = _flow_summary(f)
+            item["findings"] = finding_counts.get(f.id, 0)
+            if decoded:
+                item["decoded"] = decoded_request(flow_record(f, bodies, []))
+            out.append(item)
     return {"session": name, "flows": out, "next": flows[-1].seq if more else None}
 
 
@@ -511,15 +517,21 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
     }
 
 
-def filter_choices(store: Store) -> dict[str, list[str]]:
-    """Values offered in the findings filters (distinct, small columns only)."""
-    with store.session() as s:
-        def distinct(col) -> list[str]:
-            return sorted(v for v in s.scalars(select(col).distinct().limit(200)) if v)
+def filter_choices(store: Store | None = None) -> dict[str, list[str]]:
+    """Values offered in the findings filters: from the rulesets and the SDK table, not a scan."""
+    return {k: list(v) for k, v in _static_choices().items()}
 
-        return {"rule": distinct(_F.rule), "phase": distinct(_F.phase), "pii_type": distinct(_F.pii_type),
-                "sdk": distinct(_F.sdk), "confidence": ["high", "medium", "low"],
-                "triage": [*STATES, "untriaged"]}
+
+@functools.cache
+def _static_choices() -> dict[str, tuple[str, ...]]:
+    from analyzer.attribution import default_signatures
+    from analyzer.models.events import PII_KINDS
+    from analyzer.rules import available_rulesets, load_ruleset
+
+    rules = sorted({rule for version in available_rulesets() for rule in load_ruleset(version).rule_ids})
+    return {"rule": tuple(rules), "phase": ("pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous"),
+            "pii_type": tuple(sorted(PII_KINDS)), "sdk": tuple(sorted(default_signatures().sdks)),
+            "confidence": ("high", "medium", "low"), "triage": (*STATES, "untriaged")}
 
 
 # -- campaigns (tables made by `consentry campaign`, absent on stores that never ran one) --------------
