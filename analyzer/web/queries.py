@@ -13,7 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import and_, func, inspect, literal, or_, select, tuple_
+from sqlalchemy import String, and_, bindparam, func, inspect, literal, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from analyzer.report.views import SEVERITY_ORDER  # noqa: F401 - same severity order as the report
@@ -82,6 +82,12 @@ def _suppression_state(package_col) -> Any:
 def triage_state_expr(mark, package_col):
     """Effective triage state in SQL: the mark, else a suppression rule, else 'untriaged'."""
     return func.coalesce(mark.state, _suppression_state(package_col), literal("untriaged"))
+
+
+_SESSION_MARK = aliased(TriageMark, name="session_mark")
+# Built once: the state of a finding of one session whose app package is bound per query.
+_SESSION_STATE = triage_state_expr(_SESSION_MARK, bindparam("triage_package", type_=String()))
+_SESSION_MARK_JOIN = and_(_SESSION_MARK.session_id == _F.session_id, _SESSION_MARK.finding_key == TRIAGE_KEY_COLUMN)
 
 
 def _current_runs():
@@ -245,18 +251,22 @@ def session_detail(store: Store, name: str) -> dict[str, Any]:
                 shots.append({"seq": e.seq, "ts": iso(e.ts), "action": e.data.get("action"), "text": e.data.get("text"), "sha256": sha})
             if len(shots) >= 40:
                 break
-        flow_cursor = s.scalar(select(func.max(m.Flow.seq)).where(m.Flow.session_id == row.id)) or 0
-        event_cursor = s.scalar(select(func.max(m.Event.seq)).where(m.Event.session_id == row.id)) or 0
+        n_flows, flow_cursor = s.execute(
+            select(func.count(), func.max(m.Flow.seq)).where(m.Flow.session_id == row.id)).one()
+        by_type: dict[str, int] = {}
+        event_cursor = 0
+        for etype, n, top in s.execute(select(m.Event.type, func.count(), func.max(m.Event.seq))
+                                       .where(m.Event.session_id == row.id).group_by(m.Event.type)):
+            by_type[etype] = n
+            event_cursor = max(event_cursor, top or 0)
         triage_counts = {}
         if run is not None:
-            mark = aliased(TriageMark)
-            state = triage_state_expr(mark, literal(row.app.package if row.app else None))
             triage_counts = dict(s.execute(
-                select(state, func.count()).select_from(_F)
-                .outerjoin(mark, and_(mark.session_id == _F.session_id, mark.finding_key == TRIAGE_KEY_COLUMN))
-                .where(_F.run_id == run.id).group_by(state)
+                select(_SESSION_STATE, func.count()).select_from(_F).outerjoin(_SESSION_MARK, _SESSION_MARK_JOIN)
+                .where(_F.run_id == run.id).group_by(_SESSION_STATE),
+                {"triage_package": row.app.package if row.app else None},
             ).all())
-    counts = store.counts(row.id)
+    counts = {"flows": n_flows, "events": sum(by_type.values()), "events_by_type": dict(sorted(by_type.items()))}
     return {
         "name": row.name, "id": str(row.id), "status": row.status, "status_detail": row.status_detail,
         "recording": row.status == "recording",
@@ -265,7 +275,7 @@ def session_detail(store: Store, name: str) -> dict[str, Any]:
         "consent_choice": row.consent_choice, "started_at": iso(row.started_at), "ended_at": iso(row.ended_at),
         "clock_offset_ms": row.clock_offset_ms, "clock_uncertainty_ms": row.clock_uncertainty_ms,
         "counts": counts, "consent_timeline": consent, "screenshots": shots,
-        "flow_cursor": flow_cursor, "event_cursor": event_cursor,
+        "flow_cursor": flow_cursor or 0, "event_cursor": event_cursor,
         "analysis": None if run is None else {
             "run_id": str(run.id), "ruleset": run.ruleset_version, "status": run.status,
             "finished_at": iso(run.finished_at), "verdicts": run.verdicts or {},
@@ -303,18 +313,17 @@ def session_findings(store: Store, name: str, *, after: str | None = None, limit
     last = cur.decode(after, 2)
     with store.session() as s:
         row = _session_row(s, name)
-        mark = aliased(TriageMark)
-        package = row.app.package if row.app else None
+        mark = _SESSION_MARK
         q = (
-            select(_F.pk, _F.ts, _F.data, mark.state, mark.reason, mark.author, mark.updated_at,
-                   triage_state_expr(mark, literal(package)))
+            select(_F.pk, _F.ts, _F.data, mark.state, mark.reason, mark.author, mark.updated_at, _SESSION_STATE)
             .join(m.AnalysisRun, and_(m.AnalysisRun.id == _F.run_id, m.AnalysisRun.is_current.is_(True)))
-            .outerjoin(mark, and_(mark.session_id == _F.session_id, mark.finding_key == TRIAGE_KEY_COLUMN))
+            .outerjoin(mark, _SESSION_MARK_JOIN)
             .where(_F.session_id == row.id)
         )
         if last:
             q = q.where(tuple_(_F.ts, _F.pk) > tuple_(dt.datetime.fromisoformat(last[0]), last[1]))
-        rows = s.execute(q.order_by(_F.ts, _F.pk).limit(limit + 1)).all()
+        rows = s.execute(q.order_by(_F.ts, _F.pk).limit(limit + 1),
+                         {"triage_package": row.app.package if row.app else None}).all()
     more = len(rows) > limit
     rows = rows[:limit]
     findings = [_finding_out(r[2], r[7], r[3:7], session=name) for r in rows]

@@ -68,6 +68,7 @@ def upgrade() -> None:
     op.create_index('ix_findings_pii_ts_pk', 'findings', ['pii_type', 'ts', 'pk'])
     op.create_index('ix_findings_session_key', 'findings', ['session_id', 'id'])
     op.create_index('ix_findings_flow', 'findings', ['flow_id'])
+    op.create_index('ix_findings_run_sdk', 'findings', ['run_id', 'sdk'])
     op.create_index('ix_analysis_runs_session_current', 'analysis_runs', ['session_id', 'is_current'])
     op.create_index('ix_sessions_app_started', 'sessions', ['app_id', 'started_at'])
     op.create_index('ix_apps_package', 'apps', ['package'])
@@ -75,7 +76,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name, table in (('ix_apps_package', 'apps'), ('ix_sessions_app_started', 'sessions'),
-                        ('ix_analysis_runs_session_current', 'analysis_runs'), ('ix_findings_flow', 'findings'),
+                        ('ix_analysis_runs_session_current', 'analysis_runs'), ('ix_findings_flow', 'findings'), ('ix_findings_run_sdk', 'findings'),
                         ('ix_findings_session_key', 'findings'), ('ix_findings_pii_ts_pk', 'findings'),
                         ('ix_findings_rule_ts_pk', 'findings'), ('ix_findings_ts_pk', 'findings'),
                         ('ix_triage_audit_session', 'triage_audit')):
