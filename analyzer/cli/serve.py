@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import ipaddress
 import os
+import signal
 import sys
 
 import typer
@@ -77,7 +78,19 @@ def run_server(store, host: str, port: int, *, users: dict[str, str], reviewer: 
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     err_console.print(f"consentry dashboard on http://{shown}:{bound}/ (API: /api/, schema: /api/openapi.json)"
-                      f"{' with credentials' if users else ''}; Ctrl-C stops", markup=False, highlight=False)
+                      f"{' with credentials' if users else ''}; Ctrl-C stops", markup=False, highlight=False, soft_wrap=True)
     config = uvicorn.Config(create_app(store, users=users, reviewer=reviewer), log_level="warning", access_log=False)
     server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: a stop
+    # asked for is a normal end (exit 0), not an interruption.
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        err_console.print("consentry dashboard stopped", markup=False, highlight=False)
+
+
+def _stopped(_signum, _frame) -> None:
+    raise SystemExit(0)

@@ -9,6 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "replay"))
 
+import analyzer.store.models_triage  # noqa: E402,F401 - PostgreSQL test stores truncate these tables too
+
 
 @pytest.fixture
 def run_cli(capsys):

@@ -243,3 +243,40 @@ def test_hash_password_line_verifies(run_cli, monkeypatch):
     assert code == 0, err
     users = parse_users(out, "stdout")
     assert verify_password("hunter2", users["ana"]) and not verify_password("hunter3", users["ana"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_consentry_serve_end_to_end(tmp_path, stop):
+    """The real console script serves the dashboard on a free loopback port until stopped."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    env = dict(os.environ, CONSENTRY_DB=f"sqlite:///{tmp_path / 'e2e.db'}", XDG_DATA_HOME=str(tmp_path / "xdg"))
+    exe = Path(sys.executable).parent / "consentry"
+    proc = subprocess.Popen([str(exe), "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stderr.readline()
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", line).group(1))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/apps", timeout=5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json() == {"apps": [], "next": None}
+        assert "No apps in the store" in httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
+    finally:
+        proc.send_signal(getattr(signal, stop))
+        assert proc.wait(20) == 0
+        assert "stopped" in proc.stderr.read()

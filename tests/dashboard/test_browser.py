@@ -120,7 +120,7 @@ def test_reviewer_path(page, sqlite_url):
 
 def hostile_store(store) -> tuple[str, str]:
     name = "shop " + HOSTILE[1]
-    package = "com.evil" + HOSTILE[0]
+    package = "com.evil" + HOSTILE[1]
     recorded(store, name, [Send(2, "https://evil.example/c?x=" + HOSTILE[0], ("imei",))], app=(package, "1" + HOSTILE[2]),
              consent_at_s=30)
     session = store.get_session(name)
@@ -158,8 +158,9 @@ def test_hostile_content_executes_nothing(page, sqlite_url):
             "/findings?host=" + quote(HOSTILE[2]), "/triage", "/campaigns", "/sessions/" + quote(HOSTILE[0], safe=""),
         ]
         for path in paths:
-            page.goto(base + path)
+            response = page.goto(base + path)
             page.wait_for_load_state("load")
+            assert response.status == (404 if path == paths[-1] else 200), path
             assert_inert(page)
         page.goto(base + f"/sessions/{quote(name, safe='')}")
         text = page.inner_text("body")
