@@ -149,3 +149,29 @@ def test_triage_cli(store, run_cli):
     assert code == 2 and "no session named" in err
     code, out, err = run_cli("--db", store.url, "triage", "unsuppress", "99")
     assert code == 2 and "no active suppression rule 99" in err
+
+
+def test_triage_migration_matches_the_models(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from analyzer.store.models import Base
+
+    triage_tables = {"triage_marks", "triage_suppressions", "triage_audit"}
+    with store.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+
+    def table_of(diff) -> str | None:
+        item = diff[0] if isinstance(diff, list) else diff
+        for part in item[1:]:
+            name = getattr(part, "name", None) if not isinstance(part, str) else None
+            table = getattr(part, "table", None)
+            if table is not None and getattr(table, "name", None):
+                return table.name
+            if name in triage_tables:
+                return name
+            if isinstance(part, str) and part in triage_tables:
+                return part
+        return None
+
+    assert [d for d in diffs if table_of(d) in triage_tables] == []
