@@ -15,7 +15,7 @@ from analyzer.store import models as m
 from analyzer.store.models_triage import SuppressionRule, TriageAudit, TriageMark
 from analyzer.store.types import utcnow
 from analyzer.triage.keys import TRIAGE_KEY_COLUMN, triage_key
-from analyzer.triage.states import DISMISSED, STATES, is_dismissed  # noqa: F401 - re-exported
+from analyzer.triage.states import STATES
 
 MAX_REASON = 2000
 MIN_KEY_PREFIX = 6

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import String, and_, bindparam, func, inspect, literal, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
-from analyzer.report.views import SEVERITY_ORDER  # noqa: F401 - same severity order as the report
 from analyzer.store import Store, StoreError
 from analyzer.store import models as m
 from analyzer.store.api import _flow_record as flow_record  # the store's own row -> FlowRecord
@@ -61,7 +60,9 @@ FINDING_MATCHED = func.coalesce(_F.data["evidence"]["matched"].as_string(), lite
 def _suppression_state(package_col) -> Any:
     """The state the oldest active suppression rule gives a finding row (or NULL)."""
     s = SuppressionRule
-    host_ok = or_(s.host.is_(None), FINDING_HOST == s.host, FINDING_HOST.like(literal("%.") + s.host))
+    # the host or a subdomain of it, compared literally (no LIKE wildcards), as host_matches() does
+    suffix = func.substr(FINDING_HOST, func.length(FINDING_HOST) - func.length(s.host))
+    host_ok = or_(s.host.is_(None), FINDING_HOST == s.host, suffix == literal(".") + s.host)
     return (
         select(s.state)
         .where(
@@ -88,10 +89,6 @@ _SESSION_MARK = aliased(TriageMark, name="session_mark")
 # Built once: the state of a finding of one session whose app package is bound per query.
 _SESSION_STATE = triage_state_expr(_SESSION_MARK, bindparam("triage_package", type_=String()))
 _SESSION_MARK_JOIN = and_(_SESSION_MARK.session_id == _F.session_id, _SESSION_MARK.finding_key == TRIAGE_KEY_COLUMN)
-
-
-def _current_runs():
-    return select(m.AnalysisRun.id).where(m.AnalysisRun.is_current.is_(True))
 
 
 # -- apps ---------------------------------------------------------------------------------------
@@ -593,10 +590,3 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
     return value
-
-
-def parse_uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(f"not an id: {value!r}") from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 
 import pytest
 from api_client import client
@@ -98,6 +97,9 @@ def test_triage_through_the_api_survives_reanalysis(lab):
     assert target["id"] not in {f["id"] for f in untriaged if f["session"] == v1}
     assert c.get(f"/api/sessions/{v1}").json()["analysis"]["triage"]["false_positive"] == 1
 
+    near_miss = c.post("/api/suppressions", json={"host": "map.com", "state": "accepted_risk", "reason": "not amap.com"})
+    assert c.get("/api/findings", params={"triage": "accepted_risk"}).json()["findings"] == []
+    assert c.delete(f"/api/suppressions/{near_miss.json()['id']}").status_code == 200
     rule = c.post("/api/suppressions", json={"app": APP, "host": "amap.com", "state": "accepted_risk",
                                              "reason": "coarse IP location, contracted"})
     assert rule.status_code == 201, rule.text
@@ -107,7 +109,8 @@ def test_triage_through_the_api_survives_reanalysis(lab):
     diff = c.get(f"/api/apps/{APP}/diff", params={"from": "1.0", "to": "2.0"}).json()
     assert diff["new_findings"] and all(e["new_dismissed"] == e["new_count"] for e in diff["new_findings"])
     log = c.get("/api/triage/log").json()
-    assert [(e["action"], e["by"]) for e in log] == [("suppress", "tester"), ("mark", "tester")]
+    assert [(e["action"], e["by"]) for e in log] == [("suppress", "tester"), ("unsuppress", "tester"),
+                                                      ("suppress", "tester"), ("mark", "tester")]
     assert c.delete(f"/api/suppressions/{rule.json()['id']}").status_code == 200
     assert c.get("/api/suppressions").json() == []
     assert c.delete(f"/api/sessions/{v1}/findings/{target['id']}/triage").status_code == 200
