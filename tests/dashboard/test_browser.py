@@ -207,3 +207,27 @@ def test_live_view_shows_arrivals_then_findings(page, sqlite_url):
         page.click("#live-reload")
         page.wait_for_selector("article.finding")
         assert_inert(page)
+
+
+def test_campaign_progress_updates_live(page, sqlite_url):
+    from sqlalchemy import text
+
+    from analyzer.store import open_store
+
+    store = open_store(sqlite_url)
+    # The campaign tables as the campaign commands make them (only the columns the page reads).
+    with store.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE campaigns (id CHAR(32) PRIMARY KEY, name VARCHAR(200), status VARCHAR(16), created_at DATETIME)"))
+        conn.execute(text("CREATE TABLE campaign_jobs (id CHAR(32) PRIMARY KEY, campaign_id CHAR(32), state VARCHAR(16))"))
+        conn.execute(text("INSERT INTO campaigns VALUES ('c1', 'nightly <b>x</b>', 'active', '2026-03-02 09:00:00')"))
+        for i in range(4):
+            conn.execute(text("INSERT INTO campaign_jobs VALUES (:id, 'c1', 'pending')"), {"id": f"j{i}"})
+    with serving(store) as base:
+        page.goto(base + "/campaigns")
+        assert page.inner_text("tr[data-campaign=c1] .progress-text") == "0%"
+        assert "nightly <b>x</b>" in page.inner_text("#campaigns")
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE campaign_jobs SET state = 'done' WHERE id IN ('j0', 'j1', 'j2')"))
+        page.wait_for_function("() => document.querySelector('tr[data-campaign=c1] .progress-text').textContent === '75%'")
+        assert "done 3" in page.inner_text("tr[data-campaign=c1] .by-state")
+        assert_inert(page)
