@@ -283,3 +283,31 @@ def test_consentry_serve_end_to_end(tmp_path, stop):
         proc.send_signal(getattr(signal, stop))
         assert proc.wait(20) == 0
         assert "stopped" in proc.stderr.read()
+
+
+def test_consent_screenshots_are_served_only_when_the_session_refers_to_them(lab):
+    import hashlib
+
+    from analyzer.models.events import UiEvent
+    from analyzer.store import models as m
+
+    store, c, v1, v2 = lab
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    sha = hashlib.sha256(png).hexdigest()
+    not_png = b"<script>alert(1)</script>"
+    other = hashlib.sha256(not_png).hexdigest()
+    with store.session() as s:
+        s.add(m.Body(sha256=sha, size=len(png), data=png))
+        s.add(m.Body(sha256=other, size=len(not_png), data=not_png))
+    session = store.get_session(v1)
+    store.add_events(session.id, [
+        UiEvent(ts=to_epoch_ms(T0), action="dialog_shown", text="隐私政策", evidence={"screenshot": sha, "dump": other}),
+        UiEvent(ts=to_epoch_ms(T0) + 5, action="click", text="同意", evidence={"screenshot": other}),
+    ], clock_offset_ms=0)
+    shots = c.get(f"/api/sessions/{v1}").json()["screenshots"]
+    assert [(x["sha256"], x["text"]) for x in shots] == [(sha, "隐私政策"), (other, "同意")]
+    r = c.get(f"/sessions/{v1}/screenshots/{sha}.png")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content == png
+    assert c.get(f"/sessions/{v1}/screenshots/{other}.png").status_code == 404  # not a PNG
+    assert c.get(f"/sessions/{v2}/screenshots/{sha}.png").status_code == 404  # not this session's
+    assert f'src="/sessions/{v1}/screenshots/{sha}.png"' in c.get(f"/sessions/{v1}").text
