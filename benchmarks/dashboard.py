@@ -213,6 +213,9 @@ def main() -> None:
         print(row("findings page (rule+pii+phase)", timed(client, filtered)))
         print(row("findings page (sdk+host)", timed(client, [f"/findings?sdk={rng.choice(SDKS[:-1])}&host={rng.choice(HOSTS)}" for _ in range(n)])))
         print(row("findings page (app)", timed(client, [f"/findings?app=com.bench.app{rng.randrange(n_apps):05d}" for _ in range(n)])))
+        print(row("findings page (triage=untriaged)", timed(client, [f"/findings?triage=untriaged&rule={rng.choice(RULES)}" for _ in range(n)])))
+        # Search scans findings newest first until a page is full: a rare needle reads far.
+        print(row("findings search (q=URL part)", timed(client, [f"/findings?q=app={rng.randrange(n_apps)}%26n=" for _ in range(n)])))
         print(row("session page", timed(client, [f"/sessions/{rng.choice(names)}" for _ in range(n)])))
         print(row("session page (again: memory)", timed(client, [f"/sessions/{rng.choice(names)}" for _ in range(n)])))
         print(row("api: session findings", timed(client, [f"/api/sessions/{rng.choice(names)}/findings" for _ in range(n)])))
