@@ -124,7 +124,7 @@ def apps_page(store: Store, *, after: str | None = None, limit: int | None = Non
         for r in rows:
             per_package[r[0]].append(r)
         apps = [_app_summary(pkg, per_package.get(pkg, [])) for pkg in packages]
-        run_ids = [uuid.UUID(p["run_id"]) for a in apps for p in a["plans"] if p["run_id"]]
+        run_ids = [p.pop("_run") for a in apps for p in a["plans"] if p["run_id"]]
         sdks: dict[str, set[str]] = defaultdict(set)
         if run_ids:
             for run_id, sdk in s.execute(
@@ -133,6 +133,8 @@ def apps_page(store: Store, *, after: str | None = None, limit: int | None = Non
                 sdks[str(run_id)].add(sdk)
     for a in apps:
         a["sdks"] = sorted({x for p in a["plans"] if p["run_id"] for x in sdks.get(p["run_id"], ())})
+        for p in a["plans"]:
+            p.pop("_run", None)
     return {"apps": apps, "next": cur.encode(packages[-1]) if more else None}
 
 
@@ -158,7 +160,7 @@ def _app_summary(package: str, rows: list[Any]) -> dict[str, Any]:
             r = latest[choice]
             verdicts = r[9] or {}
             plans.append({
-                "consent": choice, "session": r[3], "status": r[5], "run_id": str(r[8]) if r[8] else None,
+                "consent": choice, "session": r[3], "status": r[5], "run_id": str(r[8]) if r[8] else None, "_run": r[8],
                 "analysed": r[8] is not None, "findings": sum(verdicts.values()),
                 "violations": sorted(rule for rule, n in verdicts.items() if n),
             })
