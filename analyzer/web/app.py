@@ -17,7 +17,7 @@ from typing import Any, Literal
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field
 
 import analyzer
@@ -53,8 +53,11 @@ class SuppressionIn(BaseModel):
 
 @lru_cache(maxsize=1)
 def templates() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    from analyzer.report.html import TEMPLATES as REPORT_TEMPLATES
+
+    # The report's templates come second: the session page draws the report's timeline macro.
+    loader = ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(REPORT_TEMPLATES)])
+    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["short"] = lambda v, n=12: (str(v)[:n] if v else "")
     return env
 
@@ -113,7 +116,6 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
 
         return _error(request, 404 if isinstance(exc, SessionNotFound) else 400, str(exc))
 
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
         html = templates().get_template(name).render(nonce=request.state.nonce, user=request.state.user,
@@ -261,12 +263,25 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
     @app.get("/sessions/{name}", response_class=HTMLResponse, include_in_schema=False)
     def session_html(request: Request, name: str, findings_after: str | None = None, flows_after: int | None = None,
                      calls_after: int | None = None):
+        from analyzer.report.html import show
+        from analyzer.report.labels import Labels
+        from analyzer.report.timeline import build_timeline
+
+        detail = Q.session_detail(store, name)
+        findings = Q.session_findings(store, name, after=findings_after)
+        calls = Q.session_calls(store, name, after=calls_after)
         return page(
-            request, "session.html.j2", s=Q.session_detail(store, name),
-            findings=Q.session_findings(store, name, after=findings_after),
+            request, "session.html.j2", s=detail, findings=findings, calls=calls,
             flows=Q.session_flows(store, name, after=flows_after),
-            calls=Q.session_calls(store, name, after=calls_after),
+            view=Q.timeline_view(detail, findings, calls), L=Labels("en"), timeline=build_timeline, show=show,
         )
+
+    @app.get("/static/report.css", include_in_schema=False)
+    def report_css():
+        from analyzer.report.html import TEMPLATES as REPORT_TEMPLATES
+
+        return Response((REPORT_TEMPLATES / "report.css").read_text(encoding="utf-8"), media_type="text/css",
+                        headers={"Cache-Control": "max-age=3600"})
 
     @app.get("/sessions/{name}/flows/{seq}", response_class=HTMLResponse, include_in_schema=False)
     def flow_html(request: Request, name: str, seq: int):
@@ -305,6 +320,8 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
         from analyzer.triage import audit_log, list_suppressions
 
         return page(request, "triage.html.j2", rules=list_suppressions(store), log=audit_log(store, limit=100))
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon():

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, func, inspect, literal, or_, select, tuple_
@@ -606,3 +607,43 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
     return value
+
+
+# -- the report's timeline over what a session page shows ------------------------------------------
+
+
+@dataclass
+class TimelineView:
+    """What the report's ``timeline_svg`` macro reads: a report and an anchor prefix."""
+
+    report: Any
+    prefix: str = ""
+
+
+def timeline_view(detail: dict[str, Any], findings: dict[str, Any], calls: dict[str, Any]) -> TimelineView:
+    """A partial Report for the report's timeline: every consent mark, this page's findings and calls."""
+    from pydantic import ValidationError
+
+    from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, SessionInfo
+
+    def valid(model, items):
+        out = []
+        for item in items:
+            try:
+                out.append(model.model_validate(item))
+            except ValidationError:
+                continue  # a row the report model does not know is left off the picture, not fatal
+        return out
+
+    marks = [{"ts": c["ts"], "action": c["action"], "source": c["source"] or c["origin"]}
+             for c in detail["consent_timeline"] if c["action"] in ("shown", "granted", "refused", "withdrawn")]
+    api_calls = [{"api": c["api"], "ts": c["ts"], "kind": c["kind"], "count": c["count"] or 1}
+                 for c in calls["calls"] if c["api"]]
+    report = Report(
+        generated_at=detail["ended_at"] or detail["started_at"] or "",
+        session=SessionInfo(id=detail["id"], name=detail["name"], status=detail["status"],
+                            started_at=detail["started_at"], ended_at=detail["ended_at"]),
+        consent=valid(ConsentMark, marks), findings=valid(Finding, findings["findings"]),
+        api_calls=valid(ApiCallRef, api_calls),
+    )
+    return TimelineView(report)

@@ -91,6 +91,12 @@ def test_reviewer_path(page, sqlite_url):
         page.locator("tr.finding-row .session-link").first.click()
         page.wait_for_url(re.compile(r"/sessions/"))
         assert page.locator("h1.session-title").inner_text() == v2
+        # the report's timeline: the consent mark and a point per finding listed on the page
+        assert page.locator("svg.timeline .consent-mark[data-action=granted]").count() == 1
+        points = page.locator("svg.timeline circle.finding-point")
+        assert points.count() == page.locator("article.finding").count() > 0
+        assert points.first.get_attribute("data-finding-id") in {
+            a.get_attribute("data-finding-id") for a in page.locator("article.finding").all()}
 
         article = page.locator("article.finding", has=page.locator("code", has_text="restapi.amap.com")).first
         fid = article.get_attribute("data-finding-id")
