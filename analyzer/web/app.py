@@ -59,7 +59,18 @@ def templates() -> Environment:
     loader = ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(REPORT_TEMPLATES)])
     env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["short"] = lambda v, n=12: (str(v)[:n] if v else "")
+    env.filters["excerpt_parts"] = excerpt_parts
     return env
+
+
+def excerpt_parts(evidence: dict[str, Any]) -> tuple[str, str, str]:
+    """(head, match, tail) of a finding's excerpt, cut as the report cuts it."""
+    from types import SimpleNamespace
+
+    from analyzer.report.views import split_excerpt
+
+    ev = SimpleNamespace(excerpt=evidence.get("excerpt"), excerpt_span=evidence.get("excerpt_span"))
+    return split_excerpt(SimpleNamespace(evidence=ev))
 
 
 def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: str = "reviewer") -> FastAPI:

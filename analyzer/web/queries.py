@@ -352,7 +352,7 @@ def _finding_out(data: dict[str, Any], state: str, mark_cols, *, session: str, a
         "pii_type": data.get("pii_type"), "sdk": data.get("sdk"), "confidence": data.get("confidence"),
         "ts": data.get("ts"), "flow": data.get("flow"), "destination": data.get("destination"),
         "location": data.get("location"), "encoding": data.get("encoding") or [],
-        "evidence": {k: ev.get(k) for k in ("value", "matched", "excerpt", "path", "request_line", "api_call")},
+        "evidence": {k: ev.get(k) for k in ("value", "matched", "excerpt", "excerpt_span", "path", "request_line", "api_call")},
         "triage": {"state": state},
     }
     if app is not None:
