@@ -560,6 +560,11 @@ def _static_choices() -> dict[str, tuple[str, ...]]:
 # -- campaigns (tables made by `consentry campaign`, absent on stores that never ran one) --------------
 
 
+# The campaign interface the page relies on: campaigns(id, name, status, created_at) and
+# campaign_jobs(campaign_id, state), a job being over in one of these states.
+FINAL_JOB_STATES = ("finished", "failed", "cancelled")
+
+
 def campaigns_available(store: Store) -> bool:
     with store.engine.connect() as conn:
         names = set(inspect(conn).get_table_names())
@@ -596,7 +601,7 @@ def campaigns_page(store: Store, *, after: str | None = None, limit: int | None 
     for r in rows:
         by_state = dict(counts.get(r[0], {}))
         total = sum(by_state.values())
-        done = sum(n for st, n in by_state.items() if st in ("done", "failed", "cancelled"))
+        done = sum(n for st, n in by_state.items() if st in FINAL_JOB_STATES)
         out.append({"id": str(r[0]), "name": r[1], "status": r[2], "created_at": iso(_aware(r[3])),
                     "jobs": total, "by_state": by_state, "progress": round(done / total, 3) if total else 0.0})
     return {"available": True, "campaigns": out,

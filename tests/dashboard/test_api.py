@@ -217,11 +217,11 @@ def test_campaigns_absent_then_shown(sqlite_url):
         conn.execute(text("CREATE TABLE campaigns (id CHAR(32) PRIMARY KEY, name VARCHAR(200), status VARCHAR(16), created_at DATETIME)"))
         conn.execute(text("CREATE TABLE campaign_jobs (id CHAR(32) PRIMARY KEY, campaign_id CHAR(32), state VARCHAR(16))"))
         conn.execute(text("INSERT INTO campaigns VALUES ('c1', 'nightly', 'active', '2026-03-02 09:00:00')"))
-        for i, state in enumerate(["done", "done", "running", "pending"]):
+        for i, state in enumerate(["finished", "failed", "running", "queued"]):
             conn.execute(text("INSERT INTO campaign_jobs VALUES (:id, 'c1', :state)"), {"id": f"j{i}", "state": state})
     (camp,) = c.get("/api/campaigns").json()["campaigns"]
     assert camp["name"] == "nightly" and camp["jobs"] == 4 and camp["progress"] == 0.5
-    assert camp["by_state"] == {"done": 2, "running": 1, "pending": 1}
+    assert camp["by_state"] == {"finished": 1, "failed": 1, "running": 1, "queued": 1}
     assert 'value="0.5"' in c.get("/campaigns").text
 
 

@@ -233,7 +233,7 @@ def test_campaign_progress_updates_live(page, sqlite_url):
         assert page.inner_text("tr[data-campaign=c1] .progress-text") == "0%"
         assert "nightly <b>x</b>" in page.inner_text("#campaigns")
         with store.engine.begin() as conn:
-            conn.execute(text("UPDATE campaign_jobs SET state = 'done' WHERE id IN ('j0', 'j1', 'j2')"))
+            conn.execute(text("UPDATE campaign_jobs SET state = 'finished' WHERE id IN ('j0', 'j1', 'j2')"))
         page.wait_for_function("() => document.querySelector('tr[data-campaign=c1] .progress-text').textContent === '75%'")
-        assert "done 3" in page.inner_text("tr[data-campaign=c1] .by-state")
+        assert "finished 3" in page.inner_text("tr[data-campaign=c1] .by-state")
         assert_inert(page)
