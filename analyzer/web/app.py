@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 import analyzer
 from analyzer.store import Store, StoreError
 from analyzer.web import queries as Q
+from analyzer.web import schemas as S
 from analyzer.web.auth import check_basic
 from analyzer.web.cursor import BadCursor
 
@@ -134,12 +135,12 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
         return HTMLResponse(html)
 
     # -- JSON API ------------------------------------------------------------------------------
-    @app.get("/api/apps", tags=["apps"])
+    @app.get("/api/apps", tags=["apps"], response_model=None, responses={200: {"model": S.AppsPage}})
     def api_apps(after: str | None = None, limit: int = Query(50, ge=1, le=500), q: str | None = None):
         """Apps by package: versions, latest verdict per consent plan, SDKs, findings per version."""
         return Q.apps_page(store, after=after, limit=limit, q=q)
 
-    @app.get("/api/apps/{package}", tags=["apps"])
+    @app.get("/api/apps/{package}", tags=["apps"], response_model=None, responses={200: {"model": S.AppDetail}})
     def api_app(package: str, after: str | None = None, limit: int = Query(50, ge=1, le=500)):
         """One app: versions and sessions (newest first)."""
         return Q.app_detail(store, package, after=after, limit=limit)
@@ -150,17 +151,17 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
         """consentry.diff/1 between the latest sessions of two versions (triage applied)."""
         return Q.app_diff(store, package, v_from, v_to, consent)
 
-    @app.get("/api/sessions/{name}", tags=["sessions"])
+    @app.get("/api/sessions/{name}", tags=["sessions"], response_model=None, responses={200: {"model": S.SessionDetail}})
     def api_session(name: str):
         """A session: facts, consent timeline, current analysis with triage counts, screenshots."""
         return Q.session_detail(store, name)
 
-    @app.get("/api/sessions/{name}/findings", tags=["sessions"])
+    @app.get("/api/sessions/{name}/findings", tags=["sessions"], response_model=None, responses={200: {"model": S.SessionFindings}})
     def api_session_findings(name: str, after: str | None = None, limit: int = Query(100, ge=1, le=500)):
         """Findings of the current analysis in time order, grouped by request."""
         return Q.session_findings(store, name, after=after, limit=limit)
 
-    @app.get("/api/sessions/{name}/flows", tags=["sessions"])
+    @app.get("/api/sessions/{name}/flows", tags=["sessions"], response_model=None, responses={200: {"model": S.FlowsPage}})
     def api_session_flows(name: str, after: int | None = None, limit: int = Query(25, ge=1, le=200),
                           decoded: bool = True):
         """Flows in capture order with their requests decoded (``after``: the last seq seen)."""
@@ -171,17 +172,17 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
         """One flow: headers, body preview, decoded leaves."""
         return Q.flow_detail(store, name, seq)
 
-    @app.get("/api/sessions/{name}/calls", tags=["sessions"])
+    @app.get("/api/sessions/{name}/calls", tags=["sessions"], response_model=None, responses={200: {"model": S.CallsPage}})
     def api_session_calls(name: str, after: int | None = None, limit: int = Query(50, ge=1, le=500)):
         """Hooked calls in arrival order (``after``: the last seq seen)."""
         return Q.session_calls(store, name, after=after, limit=limit)
 
-    @app.get("/api/sessions/{name}/live", tags=["sessions"])
+    @app.get("/api/sessions/{name}/live", tags=["sessions"], response_model=None, responses={200: {"model": S.Live}})
     def api_session_live(name: str, flow_after: int = 0, event_after: int = 0):
         """What arrived after the cursors: flows, hooked calls, consent events; analysis state."""
         return Q.session_live(store, name, flow_after=flow_after, event_after=event_after)
 
-    @app.get("/api/findings", tags=["findings"])
+    @app.get("/api/findings", tags=["findings"], response_model=None, responses={200: {"model": S.FindingsPage}})
     def api_findings(
         rule: str | None = None, phase: str | None = None, sdk: str | None = None, pii_type: str | None = None,
         host: str | None = None, app_package: str | None = Query(None, alias="app"), confidence: str | None = None,
@@ -197,7 +198,7 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
         """Values offered by the findings filters."""
         return Q.filter_choices(store)
 
-    @app.put("/api/sessions/{name}/findings/{key}/triage", tags=["triage"])
+    @app.put("/api/sessions/{name}/findings/{key}/triage", tags=["triage"], response_model=None, responses={200: {"model": S.Mark}})
     def api_set_mark(name: str, key: str, request: Request, mark: MarkIn = Body(...)):
         """Mark a finding confirmed / false_positive / accepted_risk (audited; survives re-analysis)."""
         from analyzer.triage import set_mark
@@ -221,21 +222,21 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
 
         return list_marks(store, session_name=session, state=state, limit=limit, after_id=after)
 
-    @app.get("/api/triage/log", tags=["triage"])
+    @app.get("/api/triage/log", tags=["triage"], response_model=None, responses={200: {"model": list[S.AuditEntry]}})
     def api_audit(session: str | None = None, before: int | None = None, limit: int = Query(100, ge=1, le=1000)):
         """Audit log, newest first: who changed which mark or rule, when, from what to what."""
         from analyzer.triage import audit_log
 
         return audit_log(store, session_name=session, limit=limit, before_id=before)
 
-    @app.get("/api/suppressions", tags=["triage"])
+    @app.get("/api/suppressions", tags=["triage"], response_model=None, responses={200: {"model": list[S.Suppression]}})
     def api_suppressions(include_inactive: bool = False):
         """Store-wide suppression rules with who made them."""
         from analyzer.triage import list_suppressions
 
         return list_suppressions(store, include_inactive=include_inactive)
 
-    @app.post("/api/suppressions", tags=["triage"], status_code=201)
+    @app.post("/api/suppressions", tags=["triage"], status_code=201, response_model=None, responses={201: {"model": S.Suppression}})
     def api_add_suppression(request: Request, rule: SuppressionIn = Body(...)):
         """Add a suppression rule (needs at least one of host, rule, pii_type, sdk)."""
         from analyzer.triage import add_suppression
@@ -250,7 +251,7 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
 
         return remove_suppression(store, rule_id, author=who(request, by))
 
-    @app.get("/api/campaigns", tags=["campaigns"])
+    @app.get("/api/campaigns", tags=["campaigns"], response_model=None, responses={200: {"model": S.CampaignsPage}})
     def api_campaigns(after: str | None = None, limit: int = Query(50, ge=1, le=500)):
         """Campaigns with job counts per state (``available`` false on a store without campaigns)."""
         return Q.campaigns_page(store, after=after, limit=limit)

@@ -311,3 +311,29 @@ def test_consent_screenshots_are_served_only_when_the_session_refers_to_them(lab
     assert c.get(f"/sessions/{v1}/screenshots/{other}.png").status_code == 404  # not a PNG
     assert c.get(f"/sessions/{v2}/screenshots/{sha}.png").status_code == 404  # not this session's
     assert f'src="/sessions/{v1}/screenshots/{sha}.png"' in c.get(f"/sessions/{v1}").text
+
+
+def test_answers_match_the_documented_schemas(lab):
+    from pydantic import TypeAdapter
+
+    from analyzer.web import schemas as S
+
+    store, c, v1, _ = lab
+    fid = c.get(f"/api/sessions/{v1}/findings").json()["findings"][0]["id"]
+    mark = c.put(f"/api/sessions/{v1}/findings/{fid}/triage", json={"state": "confirmed", "reason": "seen"}).json()
+    rule = c.post("/api/suppressions", json={"host": "umeng.com", "reason": "processor", "state": "accepted_risk"}).json()
+    checks = [
+        (S.AppsPage, "/api/apps"), (S.AppDetail, f"/api/apps/{APP}"), (S.SessionDetail, f"/api/sessions/{v1}"),
+        (S.SessionFindings, f"/api/sessions/{v1}/findings"), (S.FlowsPage, f"/api/sessions/{v1}/flows"),
+        (S.CallsPage, f"/api/sessions/{v1}/calls"), (S.Live, f"/api/sessions/{v1}/live"),
+        (S.FindingsPage, "/api/findings?triage=accepted_risk"), (list[S.AuditEntry], "/api/triage/log"),
+        (list[S.Suppression], "/api/suppressions"), (S.CampaignsPage, "/api/campaigns"),
+    ]
+    for model, path in checks:
+        body = c.get(path).json()
+        TypeAdapter(model).validate_python(body, strict=False)
+    S.Mark.model_validate(mark)
+    S.Suppression.model_validate(rule)
+    schema = c.get("/api/openapi.json").json()
+    ref = schema["paths"]["/api/findings"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/FindingsPage")
