@@ -237,3 +237,69 @@ def test_campaign_progress_updates_live(page, sqlite_url):
         page.wait_for_function("() => document.querySelector('tr[data-campaign=c1] .progress-text').textContent === '75%'")
         assert "finished 3" in page.inner_text("tr[data-campaign=c1] .by-state")
         assert_inert(page)
+
+
+@pytest.mark.slow
+def test_live_view_follows_a_real_consentry_proxy(page, tmp_path):
+    """`consentry proxy` records real requests; the open session page shows them arriving."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import quote
+
+    import httpx
+
+    from analyzer.store import open_store
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    db = f"sqlite:///{tmp_path / 'live.db'}"
+    env = dict(os.environ, CONSENTRY_DB=db, PYTHONUNBUFFERED="1")
+    name = "proxy-live"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "consentry"), "proxy", "--session", name, "--listen-port", "0",
+         "--confdir", str(tmp_path / "conf"), "--app", "com.labshop.app@4.0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        header = ""
+        while "CA certificate:" not in header:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            header += line
+        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", header).group(1))
+        store = open_store(db)
+        with serving(store) as base:
+            page.goto(base + f"/sessions/{quote(name)}")
+            assert page.locator("#live").get_attribute("data-recording") == "true"
+            with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=20) as client:
+                for i in range(3):
+                    target = f"http://127.0.0.1:{upstream.server_port}/track?imei={DEVICE['imei']}&i={i}"
+                    assert client.get(target).status_code == 200
+            page.wait_for_function("() => document.querySelectorAll('#live-flows tr.live-flow').length === 3")
+            assert "/track?imei=" in page.inner_text("#live-flows")
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=90)
+            assert proc.returncode == 0
+            page.wait_for_function("() => document.getElementById('session-status').textContent === 'finished'")
+            store.add_identifier(store.get_session(name).id, "imei", DEVICE["imei"], "profile")
+            analyze_session(store, name)
+            page.wait_for_selector("#live-reload")
+            assert_inert(page)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        upstream.shutdown()
