@@ -303,3 +303,33 @@ def test_live_view_follows_a_real_consentry_proxy(page, tmp_path):
             proc.kill()
             proc.wait()
         upstream.shutdown()
+
+
+def test_suppression_rules_from_the_triage_page(page, sqlite_url):
+    from analyzer.store import open_store
+
+    store = open_store(sqlite_url)
+    build_lab_store(store)
+    with serving(store, reviewer="lead") as base:
+        page.goto(base + "/triage")
+        assert page.locator("table.suppressions").count() == 0
+        form = page.locator("#suppress-form")
+        form.locator("input[name=app]").fill(APP)
+        form.locator("input[name=host]").fill("umeng.com")
+        form.locator("select[name=state]").select_option("accepted_risk")
+        form.locator("input[name=reason]").fill("contracted analytics processor")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("table.suppressions tr[data-rule-id]")
+        row = page.locator("table.suppressions tr[data-rule-id]").first
+        assert "umeng.com" in row.inner_text() and "lead" in row.inner_text()
+        assert "suppress" in page.inner_text("table.audit")
+
+        page.goto(base + "/findings?triage=accepted_risk")
+        hosts = page.locator("tr.finding-row td code").all_inner_texts()
+        assert hosts and set(hosts) == {"api.umeng.com"}
+
+        page.goto(base + "/triage")
+        page.click("button.unsuppress")
+        page.wait_for_function("() => !document.querySelector('table.suppressions')")
+        assert "unsuppress" in page.inner_text("table.audit")
+        assert_inert(page)
