@@ -7,6 +7,7 @@ and nothing loads all rows.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from typing import Any
 
@@ -20,7 +21,8 @@ def encode(*values: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str | None, arity: int) -> list[Any] | None:
+def decode(cursor: str | None, *kinds: type) -> list[Any] | None:
+    """The values of a cursor, each of the given kind (``datetime`` from ISO text); None for no cursor."""
     if not cursor:
         return None
     try:
@@ -28,6 +30,18 @@ def decode(cursor: str | None, arity: int) -> list[Any] | None:
         values = json.loads(raw)
     except (ValueError, TypeError):
         raise BadCursor("invalid page cursor") from None
-    if not isinstance(values, list) or len(values) != arity:
+    if not isinstance(values, list) or len(values) != len(kinds):
         raise BadCursor("invalid page cursor")
-    return values
+    out = []
+    for value, kind in zip(values, kinds):
+        if kind is dt.datetime and isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise BadCursor("invalid page cursor") from None
+            if value.tzinfo is None:
+                raise BadCursor("invalid page cursor")
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise BadCursor("invalid page cursor")
+        out.append(value)
+    return out

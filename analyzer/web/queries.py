@@ -104,7 +104,7 @@ _SESSION_MARK_JOIN = and_(_SESSION_MARK.session_id == _F.session_id, _SESSION_MA
 def apps_page(store: Store, *, after: str | None = None, limit: int | None = None, q: str | None = None) -> dict[str, Any]:
     """Apps by package: versions, the latest version's verdict per consent plan, SDKs, trend."""
     limit = _limit(limit)
-    last = cur.decode(after, 1)
+    last = cur.decode(after, str)
     with store.session() as s:
         pq = select(m.App.package).distinct().order_by(m.App.package)
         if last:
@@ -179,7 +179,7 @@ def _latest_per_choice(rows: list[Any]) -> dict[str, Any]:
 def app_detail(store: Store, package: str, *, after: str | None = None, limit: int | None = None) -> dict[str, Any]:
     """One app: its versions and its sessions (newest first, paginated)."""
     limit = _limit(limit)
-    last = cur.decode(after, 2)
+    last = cur.decode(after, dt.datetime, str)
     with store.session() as s:
         versions = s.execute(
             select(m.App.version, func.count(m.Session.id), func.min(func.coalesce(m.Session.started_at, m.Session.created_at)))
@@ -198,7 +198,7 @@ def app_detail(store: Store, package: str, *, after: str | None = None, limit: i
             .where(m.App.package == package)
         )
         if last:
-            q = q.where(tuple_(started, m.Session.name) < tuple_(dt.datetime.fromisoformat(last[0]), last[1]))
+            q = q.where(tuple_(started, m.Session.name) < tuple_(last[0], last[1]))
         rows = s.execute(q.order_by(started.desc(), m.Session.name.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -316,7 +316,7 @@ def screenshot(store: Store, name: str, sha: str) -> bytes:
 def session_findings(store: Store, name: str, *, after: str | None = None, limit: int | None = None) -> dict[str, Any]:
     """The current analysis' findings in time order, grouped by request, with triage state."""
     limit = _limit(limit or 100)
-    last = cur.decode(after, 2)
+    last = cur.decode(after, dt.datetime, int)
     with store.session() as s:
         row = _session_row(s, name)
         mark = _SESSION_MARK
@@ -327,7 +327,7 @@ def session_findings(store: Store, name: str, *, after: str | None = None, limit
             .where(_F.session_id == row.id)
         )
         if last:
-            q = q.where(tuple_(_F.ts, _F.pk) > tuple_(dt.datetime.fromisoformat(last[0]), last[1]))
+            q = q.where(tuple_(_F.ts, _F.pk) > tuple_(last[0], last[1]))
         rows = s.execute(q.order_by(_F.ts, _F.pk).limit(limit + 1),
                          {"triage_package": row.app.package if row.app else None}).all()
     more = len(rows) > limit
@@ -491,7 +491,7 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
                   limit: int | None = None) -> dict[str, Any]:
     """Current findings across the store, newest first, filtered; ``q`` searches URLs and values."""
     limit = _limit(limit)
-    last = cur.decode(after, 2)
+    last = cur.decode(after, dt.datetime, int)
     f = {k: (v.strip() if isinstance(v, str) else v) for k, v in (filters or {}).items() if k in FINDING_FILTERS and v}
     if f.get("triage") and f["triage"] not in (*STATES, "untriaged"):
         raise StoreError(f"unknown triage state {f['triage']!r}")
@@ -526,7 +526,7 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
         needle = f["q"].lower()
         q = q.where(or_(*(func.lower(col).contains(needle, autoescape=True) for col in (FINDING_URL, FINDING_VALUE, FINDING_MATCHED))))
     if last:
-        q = q.where(tuple_(_F.ts, _F.pk) < tuple_(dt.datetime.fromisoformat(last[0]), last[1]))
+        q = q.where(tuple_(_F.ts, _F.pk) < tuple_(last[0], last[1]))
     with store.session() as s:
         rows = s.execute(q.order_by(_F.ts.desc(), _F.pk.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
@@ -573,12 +573,12 @@ def campaigns_available(store: Store) -> bool:
 
 def campaigns_page(store: Store, *, after: str | None = None, limit: int | None = None) -> dict[str, Any]:
     """Campaigns newest first with job counts per state; empty when the tables do not exist."""
+    last = cur.decode(after, dt.datetime, str)
     if not campaigns_available(store):
         return {"available": False, "campaigns": [], "next": None}
     from sqlalchemy import MetaData, Table
 
     limit = _limit(limit)
-    last = cur.decode(after, 2)
     md = MetaData()
     with store.engine.connect() as conn:
         campaigns = Table("campaigns", md, autoload_with=conn)
@@ -586,7 +586,7 @@ def campaigns_page(store: Store, *, after: str | None = None, limit: int | None 
         c = campaigns.c
         q = select(c.id, c.name, c.status, c.created_at)
         if last:
-            q = q.where(tuple_(c.created_at, c.name) < tuple_(dt.datetime.fromisoformat(last[0]), last[1]))
+            q = q.where(tuple_(c.created_at, c.name) < tuple_(last[0], last[1]))
         rows = conn.execute(q.order_by(c.created_at.desc(), c.name.desc()).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]

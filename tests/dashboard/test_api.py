@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import datetime as dt
 
 import pytest
@@ -337,3 +338,19 @@ def test_answers_match_the_documented_schemas(lab):
     schema = c.get("/api/openapi.json").json()
     ref = schema["paths"]["/api/findings"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/FindingsPage")
+
+
+@pytest.mark.parametrize("values", [["x", 1], ["2026-03-02T09:30:00", 1], ["2026-03-02T09:30:00+00:00", "1"],
+                                    ["2026-03-02T09:30:00+00:00"], {"a": 1}, "not a list"])
+def test_forged_cursors_are_a_400(lab, values):
+    from analyzer.web import cursor
+
+    _store, c, v1, _ = lab
+    raw = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    for path in ("/api/findings", f"/api/sessions/{v1}/findings"):
+        r = c.get(path, params={"after": raw})
+        assert r.status_code == 400 and r.json() == {"detail": "invalid page cursor"}, path
+    for path, forged in (("/api/apps", [1]), (f"/api/apps/{APP}", ["yesterday", "x"]), ("/api/campaigns", [3, "x"])):
+        r = c.get(path, params={"after": cursor.encode(*forged)})
+        assert r.status_code == 400, path
+    assert cursor.decode(cursor.encode("2026-03-02T09:30:00+00:00", 7), dt.datetime, int)[1] == 7
