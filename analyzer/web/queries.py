@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
