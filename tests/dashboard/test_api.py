@@ -354,3 +354,16 @@ def test_forged_cursors_are_a_400(lab, values):
         r = c.get(path, params={"after": cursor.encode(*forged)})
         assert r.status_code == 400, path
     assert cursor.decode(cursor.encode("2026-03-02T09:30:00+00:00", 7), dt.datetime, int)[1] == 7
+
+
+def test_serve_reports_a_busy_port(run_cli, tmp_path):
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        code, _out, err = run_cli("--db", f"sqlite:///{tmp_path / 'b.db'}", "serve", "--port", str(busy.getsockname()[1]))
+    finally:
+        busy.close()
+    assert code == 2 and "cannot listen on 127.0.0.1:" in err and err.count("\n") == 1
