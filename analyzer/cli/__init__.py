@@ -36,6 +36,8 @@ COMMAND_MODULES = (
     "run",  # run, demo
     "replay",  # replay, diff
     "lab",  # lab build
+    "triage",  # triage set|clear|list|suppress|suppressions|unsuppress|log
+    "serve",  # serve (the dashboard and JSON API)
 )
 
 

@@ -223,7 +223,7 @@ def diff(
     consent: str = typer.Option(None, "--consent", help="With --app: only sessions recorded with this consent choice."),
     as_json: bool = typer.Option(False, "--json", help="Print the consentry.diff/1 JSON."),
     junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML here (new findings are failures)."),
-    fail_on: str = typer.Option("none", "--fail-on", help="Exit 1 on: new (any new finding), any (any finding in NEW), none."),
+    fail_on: str = typer.Option("none", "--fail-on", help="Exit 1 on: new (any new finding), any (any finding in NEW), none. Findings triaged false positive or accepted risk do not count."),
     redact: bool = typer.Option(False, "--redact", help="Mask personal data values in the evidence."),
 ) -> None:
     """Findings new, fixed, moved and unchanged between two analysed sessions."""
@@ -256,7 +256,7 @@ def diff(
                  f"`consentry replay` both with one ruleset to compare like with like"),
             soft_wrap=True,
         )
-    if (fail_on == "new" and result.diff.new) or (fail_on == "any" and result.new["run"]["findings"] > 0):
+    if result.diff.fails(fail_on):  # findings dismissed in triage never fail the gate
         raise SystemExit(1)
 
 

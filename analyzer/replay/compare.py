@@ -39,6 +39,9 @@ class SessionDiff:
 def _side(store: Store, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     session = store.get_session(name)
     run, findings = ensure_analysed(store, name)
+    from analyzer.triage.service import annotate  # triage imports replay.keys: import late
+
+    findings = annotate(store, session.id, findings)
     info: dict[str, Any] = {
         "session": name,
         "app": session.app.package if session.app else None,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from analyzer.replay.keys import FindingKey, finding_host, finding_key
+from analyzer.triage.states import is_dismissed
 
 DIFF_SCHEMA_ID = "consentry.diff/1"
 STATUSES = ("new", "moved", "fixed", "unchanged")
@@ -36,6 +37,12 @@ class DiffEntry:
     new_examples: list[dict[str, Any]] = field(default_factory=list)
     moved_from: FindingKey | None = None
     note: str | None = None
+    new_dismissed: int = 0  # NEW findings a reviewer marked false positive / accepted risk
+
+    @property
+    def gating_new_count(self) -> int:
+        """NEW findings of this key that still count against a CI gate."""
+        return self.new_count - self.new_dismissed
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key.as_dict(), "status": self.status}
@@ -44,6 +51,7 @@ class DiffEntry:
         out.update(
             old_count=self.old_count,
             new_count=self.new_count,
+            new_dismissed=self.new_dismissed,
             old_hosts=self.old_hosts,
             new_hosts=self.new_hosts,
             note=self.note,
@@ -77,6 +85,18 @@ class DiffResult:
 
     def counts(self) -> dict[str, int]:
         return {status: len(self.of(status)) for status in STATUSES}
+
+    def fails(self, fail_on: str) -> bool:
+        """The ``--fail-on`` gate: dismissed findings (triage) never fail it.
+
+        ``new``: a new finding key with at least one finding not dismissed;
+        ``any``: any finding in NEW not dismissed; ``none``: never.
+        """
+        if fail_on == "new":
+            return any(e.gating_new_count > 0 for e in self.new)
+        if fail_on == "any":
+            return any(e.gating_new_count > 0 for e in self.entries)
+        return False
 
     def to_json(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -185,6 +205,7 @@ def _entry(
         new_examples=new.examples(redact),
         moved_from=moved_from,
         note=note,
+        new_dismissed=sum(1 for f in new.findings if is_dismissed(f)),
     )
 
 

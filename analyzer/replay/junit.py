@@ -38,6 +38,8 @@ def _system_out(entry: DiffEntry) -> str:
     if entry.moved_from is not None:
         lines.append(f"moved from: {entry.moved_from.label()}")
     lines.append(f"findings: old={entry.old_count} new={entry.new_count}")
+    if entry.new_dismissed:
+        lines.append(f"dismissed in triage (new): {entry.new_dismissed}")
     if entry.old_hosts:
         lines.append("old hosts: " + ", ".join(entry.old_hosts))
     if entry.new_hosts:
@@ -52,13 +54,14 @@ def _system_out(entry: DiffEntry) -> str:
 
 def junit_tree(diff: DiffResult, *, suite_name: str, timestamp: str | None = None) -> ET.ElementTree:
     cases = diff.entries
-    failures = len(diff.new)
+    failing = [e for e in diff.new if e.gating_new_count > 0]
+    failures = len(failing)
     root = ET.Element(
         "testsuites", name="consentry diff", tests=str(len(cases)), failures=str(failures), errors="0", time="0"
     )
     suite = ET.SubElement(
         root, "testsuite", name=_xml_text(suite_name), tests=str(len(cases)), failures=str(failures),
-        errors="0", skipped="0", time="0",
+        errors="0", skipped=str(len(diff.new) - failures), time="0",
     )
     if timestamp:
         suite.set("timestamp", timestamp)
@@ -66,7 +69,9 @@ def junit_tree(diff: DiffResult, *, suite_name: str, timestamp: str | None = Non
         case = ET.SubElement(
             suite, "testcase", classname=_xml_text(f"consentry.{entry.key.rule}"), name=_xml_text(_case_name(entry)), time="0"
         )
-        if entry.status == "new":
+        if entry.status == "new" and entry.gating_new_count == 0:
+            ET.SubElement(case, "skipped", message="every new finding was dismissed in triage")
+        elif entry.status == "new":
             failure = ET.SubElement(
                 case, "failure", type="new-finding",
                 message=_xml_text(f"new finding: {entry.key.label()} ({entry.new_count} in NEW)"),

@@ -24,6 +24,7 @@ from analyzer.store.marks import audit_trail, list_marks
 from analyzer.rules import RulesetError, load_ruleset
 from analyzer.store.types import utcnow
 from analyzer.store.ui_evidence import consent_screenshots, consent_ui_details
+from analyzer.triage.service import annotate
 
 MAX_API_CALLS = 10_000  # entries in the report's call list (batched events; counts stay exact)
 
@@ -35,7 +36,7 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
     if run is None or reanalyze or (ruleset is not None and run.ruleset_version != ruleset):
         analyze_session(store, session_name, ruleset=ruleset)
         run = store.current_run(session.id)
-    findings = store.findings(run.id)
+    findings = annotate(store, session.id, store.findings(run.id))
     rs = _ruleset_of(run.ruleset_version)
     config = rs.config((run.stats or {}).get("config"))
     ctx = load_context(store, session, rs, config)
@@ -142,6 +143,7 @@ def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, 
     by_rule = Counter(rule_counts(findings))
     by_phase = Counter(f["phase"] for f in findings)
     by_sdk = Counter(f.get("sdk") or _lane(f) for f in findings)
+    by_triage = Counter((f.get("triage") or {}).get("state", "untriaged") for f in findings)
     rows = []
     for rule in rs.rules:
         if rule["id"] not in verdicts and rule["id"] not in by_rule:
@@ -153,6 +155,7 @@ def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, 
         "by_rule": dict(sorted(by_rule.items())),
         "by_phase": dict(sorted(by_phase.items())),
         "by_sdk": dict(sorted(by_sdk.items())),
+        "by_triage": dict(sorted(by_triage.items())),
         "verdicts": rows,
         "violations": sum(1 for r in rows if r["status"] == "violation"),
         "consent_basis": ctx.timeline.basis,

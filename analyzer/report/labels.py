@@ -61,6 +61,10 @@ _EN: dict[str, str] = {
     "destination": "Destination",
     "party": "Party",
     "confidence": "Confidence",
+    "triage": "Triage",
+    "triage_confirmed": "confirmed",
+    "triage_false_positive": "false positive",
+    "triage_accepted_risk": "accepted risk",
     "phase": "Phase",
     "pii_type": "Personal data",
     "value": "Value",
@@ -199,6 +203,10 @@ _ZH: dict[str, str] = {
     "destination": "目的地",
     "party": "归属",
     "confidence": "置信度",
+    "triage": "复核",
+    "triage_confirmed": "已确认",
+    "triage_false_positive": "误报",
+    "triage_accepted_risk": "接受风险",
     "phase": "阶段",
     "pii_type": "个人信息",
     "value": "值",
@@ -385,6 +393,9 @@ class Labels:
         if not choice:
             return self["unknown"]
         return _CHOICES[self.lang].get(choice, choice)
+
+    def triage(self, state: str) -> str:
+        return self[f"triage_{state}"]
 
     def severity(self, severity: str) -> str:
         return _SEVERITIES[self.lang].get(severity, severity)

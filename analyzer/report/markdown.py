@@ -75,6 +75,10 @@ def _evidence_lines(fv, L: Labels, indent: str) -> list[str]:
     f = fv.finding
     ev = f.evidence
     lines: list[str] = []
+    triage = (f.model_extra or {}).get("triage")
+    if triage:
+        lines.append(f"{indent}- {L['triage']}: **{L.triage(triage['state'])}** · {md_text(triage['reason'])} · "
+                     f"{md_text(triage['by'])} · {md_text(triage['at'])}")
     if f.location or ev.path:
         lines.append(f"{indent}- {L['location']}: {md_text(L.location(f.location))} {md_code(ev.path or '')}")
     if f.encoding:

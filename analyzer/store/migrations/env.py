@@ -5,6 +5,7 @@ from alembic import context
 from analyzer.store.models import Base
 import analyzer.store.models_ui  # noqa: F401,E402 - UI evidence tables in the same metadata
 import analyzer.store.models_evidence  # noqa: F401 - evidence tables join the metadata
+import analyzer.store.models_triage  # noqa: F401 - triage tables join the metadata
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")
