@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "hooks",  # hooks bundle|list
     "run",  # run, demo
     "replay",  # replay, diff
+    "campaign",  # campaign create|run|status|list|retry|cancel, worker
 )
 
 

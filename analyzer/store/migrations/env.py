@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from analyzer.store import models_campaign  # noqa: F401 - campaign tables
 from analyzer.store.models import Base
 
 target_metadata = Base.metadata
