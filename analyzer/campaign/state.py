@@ -192,6 +192,7 @@ def claim_job(store, job_id: uuid.UUID | str, station: str, token: str, ttl_s: f
             holder = _take_app_lease(s, job, station, token, now, expires)
             if holder is not None:
                 return Claim("app_busy", job, campaign, holder=holder)
+        attempt = job.attempts + 1  # read before the UPDATE refreshes the loaded row
         res = s.execute(
             update(CampaignJob)
             .where(CampaignJob.id == job_id, or_(
@@ -203,7 +204,6 @@ def claim_job(store, job_id: uuid.UUID | str, station: str, token: str, ttl_s: f
         )
         if not res.rowcount:
             raise _LostRace()
-        attempt = job.attempts + 1
     interrupted = interrupt_dead_attempts(store, job_id)
     return Claim("run", get_job(store, job_id), campaign, attempt=attempt, interrupted=interrupted)
 

@@ -136,6 +136,8 @@ def test_other_errors_are_one_line(store_url, apps_file):
         (("campaign", "status", "nope"), "no campaign named 'nope'"),
         (("campaign", "retry", "dup"), "--failed"),
         (("campaign", "run", "dup"), "no broker configured"),
+        (("campaign", "run", "dup", "--devices", "lab,phone"), "--device must be lab, usb or usb:SERIAL"),
+        (("campaign", "run", "dup", "--devices", "usb:A,usb:A"), "usb:A is named twice"),
     ]
     for args, message in cases:
         r = run_cli(store_url, *args)
