@@ -193,6 +193,7 @@ def claim_job(store, job_id: uuid.UUID | str, station: str, token: str, ttl_s: f
             if holder is not None:
                 return Claim("app_busy", job, campaign, holder=holder)
         attempt = job.attempts + 1  # read before the UPDATE refreshes the loaded row
+        last_sign_of_life = job.heartbeat_at
         res = s.execute(
             update(CampaignJob)
             .where(CampaignJob.id == job_id, or_(
@@ -204,7 +205,7 @@ def claim_job(store, job_id: uuid.UUID | str, station: str, token: str, ttl_s: f
         )
         if not res.rowcount:
             raise _LostRace()
-    interrupted = interrupt_dead_attempts(store, job_id)
+    interrupted = interrupt_dead_attempts(store, job_id, last_sign_of_life)
     return Claim("run", get_job(store, job_id), campaign, attempt=attempt, interrupted=interrupted)
 
 
@@ -266,9 +267,14 @@ def link_session(store, job_id: uuid.UUID, attempt: int, station: str, session_n
         s.add(CampaignJobSession(job_id=job_id, attempt=attempt, station=station, session_name=session_name))
 
 
-def interrupt_dead_attempts(store, job_id: uuid.UUID) -> list[str]:
-    """Sessions of earlier attempts still 'recording' belong to a dead station: mark them interrupted."""
+def interrupt_dead_attempts(store, job_id: uuid.UUID, last_heartbeat: dt.datetime | None = None) -> list[str]:
+    """Sessions of earlier attempts still 'recording' belong to a dead station: mark them interrupted.
+
+    They end at the station's last heartbeat, the last moment it was known to be alive
+    (not now: the app lease lapsed long before, and another plan may have run since).
+    """
     names: list[str] = []
+    ended = min(last_heartbeat or utcnow(), utcnow())
     with store.session() as s:
         rows = s.execute(
             select(m.Session.id, m.Session.name, CampaignJobSession.station, CampaignJobSession.attempt)
@@ -277,8 +283,9 @@ def interrupt_dead_attempts(store, job_id: uuid.UUID) -> list[str]:
         ).all()
         for session_id, name, station, attempt in rows:
             s.execute(update(m.Session).where(m.Session.id == session_id, m.Session.status == "recording").values(
-                status="interrupted", ended_at=utcnow(),
-                status_detail=f"station {station} stopped mid-session (attempt {attempt}); the job ran again elsewhere"))
+                status="interrupted", ended_at=ended,
+                status_detail=f"station {station} stopped mid-session (attempt {attempt}, last heartbeat "
+                              f"{ended.isoformat(timespec='seconds')}); the job ran again"))
             names.append(name)
     return names
 
