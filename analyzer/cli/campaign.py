@@ -208,7 +208,7 @@ def worker_command(
     model: Optional[str] = typer.Option(None, "--model", help="Device model this station offers to jobs that ask for one (default: what the device reports)."),
     lease_ttl: float = typer.Option(60.0, "--lease-ttl", help="Seconds a job claim and app lease live without a heartbeat."),
     concurrency: int = typer.Option(1, "--concurrency", help="--analysis: jobs at once (a station always runs one)."),
-    loglevel: str = typer.Option("WARNING", "--loglevel", help="Celery log level."),
+    loglevel: str = typer.Option("INFO", "--loglevel", help="Celery log level (INFO: one line per job received and done)."),
 ) -> None:
     from analyzer.campaign.broker import BrokerError, StationConfig, run_worker
 

@@ -163,17 +163,38 @@ class PrivateRabbit:
         except Exception:  # noqa: BLE001
             return False
 
+    def _node_pids(self) -> list[int]:
+        """The Erlang VM of our node: `su` starts it in a session of its own, out of our process group."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                environ = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"RABBITMQ_NODENAME={self.node}".encode() in environ:
+                pids.append(int(entry.name))
+        return pids
+
     def stop(self) -> None:
-        """A clean broker stop (SIGTERM), as `systemctl restart rabbitmq-server` does."""
-        if self.proc is None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        """A clean broker stop (SIGTERM to the node), as `systemctl restart rabbitmq-server` does."""
+        for pid in self._node_pids():
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 60
+        while self._node_pids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in self._node_pids():
+            os.kill(pid, signal.SIGKILL)
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait(10)
-        self.proc = None
+            self.proc = None
+        if self._accepts_amqp():
+            raise RuntimeError("the private broker still accepts connections after its stop")

@@ -138,6 +138,10 @@ def test_other_errors_are_one_line(store_url, apps_file):
         (("campaign", "run", "dup"), "no broker configured"),
         (("campaign", "run", "dup", "--devices", "lab,phone"), "--device must be lab, usb or usb:SERIAL"),
         (("campaign", "run", "dup", "--devices", "usb:A,usb:A"), "usb:A is named twice"),
+        (("worker", "--analysis", "--device", "lab"), "exactly one of"),
+        (("worker", "--device", "lab"), "no broker configured"),
+        (("worker", "--device", "phone", "--broker", "amqp://127.0.0.1:1//"), "--device must be lab, usb or usb:SERIAL"),
+        (("campaign", "run", "dup", "--broker", "amqp://guest:guest@127.0.0.1:1//"), "cannot send jobs to amqp://guest:***@127.0.0.1:1//"),
     ]
     for args, message in cases:
         r = run_cli(store_url, *args)

@@ -8,8 +8,12 @@ because the machine is shared.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -170,13 +174,17 @@ def test_a_station_sigkilled_mid_session_loses_nothing(lab):
 
 
 @pytest.fixture
-def private_rabbit(tmp_path):
-    rabbit = PrivateRabbit(tmp_path / "rabbit")
-    rabbit.start()
+def private_rabbit():
+    # Not under tmp_path: the server runs as the rabbitmq user, who cannot enter pytest's private dirs.
+    base = Path(tempfile.mkdtemp(prefix="consentry-rabbit-"))
+    os.chmod(base, 0o755)
+    rabbit = PrivateRabbit(base)
     try:
+        rabbit.start()
         yield rabbit
     finally:
         rabbit.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.timeout(RUN_TIMEOUT_S + 300)
@@ -208,6 +216,29 @@ def test_broker_restart_mid_campaign_loses_no_job(private_rabbit, pg_store, pg_d
         logs = "\n".join(f"--- {n}\n{w.tail()}" for n, w in workers.items())
         assert [j.state for j in st.jobs_of(pg_store, campaign)] == ["finished"] * 4, logs
         check_complete(pg_store, "restart", 4)
+        assert "Connection to broker lost" in workers["st1"].tail(10**6)  # the restart really cut the station off
     finally:
         for w in workers.values():
             w.stop()
+
+
+@pytest.mark.timeout(RUN_TIMEOUT_S + 300)
+def test_redis_broker_runs_a_campaign(pg_store, pg_database_url, tmp_path, lab_classes):
+    """The same stations on Redis (127.0.0.1:6379): queues of this run only, on the default database."""
+    pytest.importorskip("redis", reason="Celery's Redis transport needs the redis package (extra: consentry[redis])")
+    broker = "redis://127.0.0.1:6379/0"
+    prefix = unique_prefix()
+    env = test_env(pg_database_url, tmp_path)
+    workers = {"st1": station("st1", broker=broker, prefix=prefix, env=env, tmp_path=tmp_path),
+               "analysis": analysis_worker(broker=broker, prefix=prefix, env=env, tmp_path=tmp_path)}
+    lab = {"prefix": prefix, "env": env, "workers": workers, "store": pg_store, "tmp": tmp_path}
+    try:
+        for w in workers.values():
+            w.wait_ready()
+        create(lab, "redis", apps=("preconsent_leak",), plans="accept,accept-after=1")
+        finish(start_run(lab, "redis", broker=broker), lab)
+        check_complete(pg_store, "redis", 2)
+    finally:
+        for w in workers.values():
+            w.stop()
+        delete_queues(broker, prefix, ["st1"])
