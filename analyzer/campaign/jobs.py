@@ -82,12 +82,14 @@ def run_job(store, job_id, station: Station) -> Step:
     if kind == "recorded":
         if st.recorded(store, job.id, token, session_name):
             return Step("analyse", detail, session=session_name, interrupted=claim.interrupted)
-        return Step("done", "the claim was lost while recording", interrupted=claim.interrupted)
+        kind, detail = "lost", "another station took the job over while this session recorded"
+    if kind == "lost":
+        # The job runs (or ran) elsewhere: this session must not count as its finished one.
+        disown_session(store, session_name, detail)
+        return Step("done", detail, interrupted=claim.interrupted)
     if kind == "cancelled":
         st.attempt_cancelled(store, job.id, token)
         return Step("done", "cancelled", interrupted=claim.interrupted)
-    if kind == "lost":
-        return Step("done", detail, interrupted=claim.interrupted)
     new_state = st.attempt_failed(store, job.id, token, detail)
     if new_state == "queued":
         return Step("retry", detail, delay_s=1.0, interrupted=claim.interrupted)
@@ -157,6 +159,11 @@ def prepare_app(backend: DeviceBackend, job, choice: str) -> tuple[str, list[str
                               f"a {choice} plan does not run on data an earlier plan left") from None
         notes.append(f"app data not cleared: {exc}")
     return (job.app if not job.apk_path else target.package), notes
+
+
+def disown_session(store, name: str, why: str) -> None:
+    if store.find_session(name) is not None:
+        store.update_session(name, status="interrupted", status_detail=why)
 
 
 def _note_session(store, name: str, notes: list[str]) -> None:

@@ -94,6 +94,8 @@ def run_command(
         campaign = st.get_campaign(store, name)
     if campaign.status == "cancelled":
         raise CliError(f"campaign {name!r} is cancelled")
+    if not 5 <= lease_ttl <= 24 * 3600:
+        raise CliError("--lease-ttl must be between 5 and 86400 seconds")
     progress = CampaignProgress(store, campaign, console=console, quiet=quiet)
     if devices:
         from analyzer.campaign.embedded import EmbeddedError, parse_devices, run_embedded

@@ -112,3 +112,73 @@ def test_refuse_and_none_plans_never_run_on_uncleared_data(sqlite_url, lab_class
     assert step.action == "analyse", step
     notes = store.get_session(step.session).meta["campaign"]["notes"]
     assert notes == [f"app data not cleared: pm clear {store.get_session(step.session).app.package}: Failed"]
+
+
+def _when_recording(store, job_id, timeout=120.0):
+    """The job's session once it has recorded something (the app is up and hooked)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for link, status in st.job_sessions(store, [job_id]).get(job_id, []):
+            if status == "recording":
+                counts = store.counts(store.get_session(link.session_name).id)
+                if counts["events"]:
+                    return link.session_name
+        time.sleep(0.2)
+    raise AssertionError("the session never got under way")
+
+
+def _in_thread(fn, *args):
+    import threading
+
+    out = {}
+    thread = threading.Thread(target=lambda: out.setdefault("step", fn(*args)), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def test_cancel_stops_a_running_session_at_the_next_heartbeat(sqlite_url, lab_classes):
+    from analyzer.store import open_store
+
+    store = open_store(sqlite_url)
+    # refusal_ignored keeps sending after its dialog times out: a session that would run for the whole duration
+    campaign = st.create_campaign(store, "cancelme", [AppLine("refusal_ignored")], ["accept"], duration_s=60,
+                                  options={"dialog_timeout_ms": 60000})
+    (job,) = st.jobs_of(store, campaign)
+    thread, out = _in_thread(jobs.run_job, store, job.id, jobs.Station("s1", "lab", lease_ttl_s=5))
+    name = _when_recording(store, job.id)
+    st.cancel_campaign(store, st.get_campaign(store, "cancelme"))
+    thread.join(90)
+    assert not thread.is_alive() and out["step"].action == "done"
+    assert st.get_job(store, job.id).state == "cancelled"
+    session = store.get_session(name)
+    assert session.status == "interrupted" and "cancelled" in session.status_detail
+    assert (session.ended_at - session.started_at).total_seconds() < 50  # stopped, not run to its duration
+
+
+def test_a_station_that_lost_its_claim_does_not_count_its_session(sqlite_url, lab_classes):
+    """A station stalled past its lease: the job was taken over, so its session is disowned, not finished."""
+    import datetime as dt
+
+    from analyzer.store import open_store
+    from analyzer.store.models_campaign import CampaignAppLease, CampaignJob
+
+    store = open_store(sqlite_url)
+    campaign = st.create_campaign(store, "stalled", [AppLine("refusal_ignored")], ["accept"], duration_s=60,
+                                  options={"dialog_timeout_ms": 60000})
+    (job,) = st.jobs_of(store, campaign)
+    thread, out = _in_thread(jobs.run_job, store, job.id, jobs.Station("slow", "lab", lease_ttl_s=5))
+    name = _when_recording(store, job.id)
+    past = st.utcnow() - dt.timedelta(seconds=1)
+    with store.session() as s:  # its lease ran out (as if it had stalled) and another station claimed the job
+        s.get(CampaignJob, job.id).lease_expires_at = past
+        s.get(CampaignAppLease, "refusal_ignored").expires_at = past
+    taken = st.claim(store, job.id, "fast", "tok-fast", 60)
+    assert (taken.outcome, taken.attempt, taken.interrupted) == ("run", 2, [name])
+    thread.join(90)
+    assert not thread.is_alive() and out["step"].action == "done"
+    session = store.get_session(name)
+    assert session.status == "interrupted" and "another station took the job over" in session.status_detail
+    after = st.get_job(store, job.id)
+    assert (after.state, after.station, after.claim_token) == ("running", "fast", "tok-fast")
