@@ -134,13 +134,16 @@ def send(app, task_name: str, job_id: str, queue_name: str) -> None:
                   retry_policy={"max_retries": 5, "interval_start": 0.5, "interval_step": 1.0})
 
 
-def dispatch_pending(store, campaign: Campaign, broker_url: str, *, prefix: str) -> int:
-    """Send every pending job to its queue (persistent messages, queues declared first)."""
+def dispatch_pending(store, campaign: Campaign, broker_url: str, *, prefix: str, station: str | None = None) -> int:
+    """Send every pending job to its queue (persistent messages, queues declared first).
+
+    ``station``: to that station's own queue instead (re-test on one particular phone).
+    """
     pending = st.jobs_of(store, campaign, ["pending"])
     if not pending:
         return 0
     app = make_app(broker_url, prefix=prefix)
-    queue_name = job_queue(prefix, campaign)
+    queue_name = queue_names(prefix, station=station)["station"] if station else job_queue(prefix, campaign)
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=2, timeout=CONNECT_TIMEOUT_S)

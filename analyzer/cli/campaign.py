@@ -80,6 +80,7 @@ def run_command(
     devices: Optional[str] = typer.Option(None, "--devices", help="Run here, no broker: one thread per device, e.g. lab,lab or usb:SERIAL1,usb:SERIAL2."),
     broker: Optional[str] = typer.Option(None, "--broker", envvar="CONSENTRY_BROKER", help=BROKER_HELP),
     queue_prefix: str = typer.Option("consentry", "--queue-prefix", envvar="CONSENTRY_QUEUE_PREFIX", help=PREFIX_HELP),
+    to_station: Optional[str] = typer.Option(None, "--station", help="Broker: send the jobs to this station's own queue only."),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Broker: wait for the jobs and show progress."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Broker --wait: give up waiting after S seconds (jobs go on)."),
     lease_ttl: float = typer.Option(60.0, "--lease-ttl", help="--devices: seconds a job claim and app lease live without a heartbeat."),
@@ -110,10 +111,11 @@ def run_command(
         from analyzer.campaign.broker import BrokerError, dispatch_pending
 
         try:
-            sent = dispatch_pending(store, campaign, broker, prefix=queue_prefix)
+            sent = dispatch_pending(store, campaign, broker, prefix=queue_prefix, station=to_station)
         except BrokerError as exc:
             raise CliError(str(exc)) from None
-        console.print(f"sent {sent} jobs of campaign {_esc(name)} to {_esc(_redact(broker))}", soft_wrap=True)
+        where = f"station {to_station}" if to_station else "the stations"
+        console.print(f"sent {sent} jobs of campaign {_esc(name)} to {_esc(where)} via {_esc(_redact(broker))}", soft_wrap=True)
         if not wait:
             return
         with progress:

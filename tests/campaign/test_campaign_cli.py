@@ -36,14 +36,22 @@ def apps_file(tmp_path):
     return path
 
 
-def run_cli(store_url: str, *args: str):
-    """Through main(): the error contract (exit code, one line on stderr) as a user sees it."""
-    import subprocess
-    import sys
-    from pathlib import Path
+@pytest.fixture
+def run_main(store_url, capsys, monkeypatch):
+    """Through main(), in-process: the error contract (exit code, one line on stderr) as a user sees it."""
+    from analyzer.cli import main
 
-    exe = Path(sys.executable).parent / "consentry"
-    return subprocess.run([str(exe), "--db", store_url, *args], capture_output=True, text=True, timeout=120)
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(state, "db_url", None)
+        capsys.readouterr()
+        try:
+            main(["--db", store_url, *args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        return code, capsys.readouterr().err
+
+    return run
 
 
 def test_create_makes_one_pending_job_per_app_and_plan(invoke, apps_file, store_url, tmp_path):
@@ -116,19 +124,19 @@ def test_list_retry_and_cancel(invoke, apps_file, store):
         ("bad;name\n", "accept", "neither an APK path nor a package name"),
     ],
 )
-def test_bad_input_is_one_line_and_queues_nothing(store_url, store, tmp_path, lines, plans, message):
+def test_bad_input_is_one_line_and_queues_nothing(run_main, store, tmp_path, lines, plans, message):
     apps = tmp_path / "apps.txt"
     apps.write_text(lines)
-    r = run_cli(store_url, "campaign", "create", "bad", "--apps", str(apps), "--plans", plans)
-    assert r.returncode == 2, r.stderr
-    assert r.stderr.count("\n") == 1 and message in r.stderr and "Traceback" not in r.stderr
+    code, err = run_main("campaign", "create", "bad", "--apps", str(apps), "--plans", plans)
+    assert code == 2, err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
     from analyzer.campaign import state as st
 
     assert st.list_campaigns(store) == []
 
 
-def test_other_errors_are_one_line(store_url, apps_file):
-    assert run_cli(store_url, "campaign", "create", "dup", "--apps", str(apps_file)).returncode == 0
+def test_other_errors_are_one_line(run_main, apps_file, store):
+    assert run_main("campaign", "create", "dup", "--apps", str(apps_file))[0] == 0
     cases = [
         (("campaign", "create", "dup", "--apps", str(apps_file)), "a campaign named 'dup' already exists"),
         (("campaign", "create", "x/y", "--apps", str(apps_file)), "invalid campaign name"),
@@ -144,8 +152,11 @@ def test_other_errors_are_one_line(store_url, apps_file):
         (("campaign", "run", "dup", "--broker", "amqp://guest:guest@127.0.0.1:1//"), "cannot send jobs to amqp://guest:***@127.0.0.1:1//"),
     ]
     for args, message in cases:
-        r = run_cli(store_url, *args)
-        assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1, (args, r.stderr)
+        code, err = run_main(*args)
+        assert code == 2 and message in err and err.count("\n") == 1, (args, err)
+    from analyzer.campaign import state as st
+
+    assert {j.state for j in st.jobs_of(store, st.get_campaign(store, "dup"))} == {"pending"}  # nothing was queued
 
 
 def test_migration_matches_the_models(store):

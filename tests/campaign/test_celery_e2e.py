@@ -67,9 +67,9 @@ def create(lab, name: str, apps=APPS, plans=PLANS) -> None:
     assert r.returncode == 0, r.stderr
 
 
-def start_run(lab, name: str, broker: str = SHARED_BROKER) -> subprocess.Popen:
+def start_run(lab, name: str, broker: str = SHARED_BROKER, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([str(CONSENTRY), "campaign", "run", name, "--broker", broker, "--queue-prefix", lab["prefix"],
-                             "--timeout", str(RUN_TIMEOUT_S)], env=lab["env"], stdout=subprocess.PIPE,
+                             "--timeout", str(RUN_TIMEOUT_S), *extra], env=lab["env"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
@@ -133,6 +133,15 @@ def test_campaign_of_4_apps_by_3_plans_on_three_stations(lab):
     assert rows["withdraw"]["plans"]["withdraw-after=1"] == "violation"
     assert rows["compliant"]["plans"]["accept"] != "violation"
     assert all(len(row["reports"]) == 3 for row in rows.values())
+
+
+@pytest.mark.timeout(RUN_TIMEOUT_S + 300)
+def test_jobs_sent_to_one_station_run_there(lab):
+    create(lab, "one", apps=("compliant", "preconsent_leak"), plans="accept")
+    out = finish(start_run(lab, "one", SHARED_BROKER, "--station", "st2"), lab)
+    assert "sent 2 jobs of campaign one to station st2" in out
+    links = check_complete(lab["store"], "one", 2)
+    assert {link.station for job_links in links.values() for link, _ in job_links} == {"st2"}
 
 
 def wait_mid_session(store, name: str, timeout: float = 300.0):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-import pytest
 
 from analyzer.campaign import state as st
 from analyzer.campaign.spec import AppLine
