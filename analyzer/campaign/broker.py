@@ -178,11 +178,11 @@ def run_worker(broker_url: str, *, prefix: str, db_url: str | None, station: Sta
 
 def _device_model(device: str) -> str | None:
     """The model the device reports, so jobs that ask for it find this station."""
-    from analyzer.devices import DeviceError, open_backend
+    from analyzer.devices import open_backend
 
     try:
         with open_backend(device) as backend:
             info: dict[str, Any] = backend.describe()
-    except (DeviceError, Exception):  # noqa: BLE001 - no model: the station takes 'any' jobs only
+    except Exception:  # noqa: BLE001 - DeviceError or a missing tool: the station takes 'any' jobs only
         return None
     return (info.get("profile") or {}).get("model") or info.get("model")

@@ -174,11 +174,12 @@ def _note_session(store, name: str, notes: list[str]) -> None:
 
 
 def _session_of(store, job) -> str | None:
+    """The name of the job's finished session, if it has one."""
+    from analyzer.store import models as m
+
     if job is None or job.session_id is None:
         return None
     with store.session() as s:
-        from analyzer.store import models as m
-
         row = s.get(m.Session, job.session_id)
         return row.name if row is not None else None
 

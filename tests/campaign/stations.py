@@ -22,7 +22,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_env(db_url: str, tmp_path: Path) -> dict[str, str]:
+def worker_env(db_url: str, tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(CONSENTRY_DB=db_url, XDG_DATA_HOME=str(tmp_path / "xdg-data"), PYTHONUNBUFFERED="1")
     env.pop("CONSENTRY_BROKER", None)

@@ -22,7 +22,7 @@ from analyzer.campaign import state as st
 from analyzer.store import open_store
 from analyzer.store.models import Base
 from tests.campaign.stations import (
-    CONSENTRY, SHARED_BROKER, PrivateRabbit, analysis_worker, delete_queues, station, test_env, unique_prefix,
+    CONSENTRY, SHARED_BROKER, PrivateRabbit, analysis_worker, delete_queues, station, worker_env, unique_prefix,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -44,7 +44,7 @@ def pg_store(pg_database_url):
 def lab(pg_store, pg_database_url, tmp_path, lab_classes):
     """Three stations and an analysis worker on the shared RabbitMQ, queues of this test only."""
     prefix = unique_prefix()
-    env = test_env(pg_database_url, tmp_path)
+    env = worker_env(pg_database_url, tmp_path)
     names = ["st1", "st2", "st3"]
     workers = {n: station(n, broker=SHARED_BROKER, prefix=prefix, env=env, tmp_path=tmp_path) for n in names}
     workers["analysis"] = analysis_worker(broker=SHARED_BROKER, prefix=prefix, env=env, tmp_path=tmp_path)
@@ -199,7 +199,7 @@ def private_rabbit():
 @pytest.mark.timeout(RUN_TIMEOUT_S + 300)
 def test_broker_restart_mid_campaign_loses_no_job(private_rabbit, pg_store, pg_database_url, tmp_path, lab_classes):
     prefix = unique_prefix()
-    env = test_env(pg_database_url, tmp_path)
+    env = worker_env(pg_database_url, tmp_path)
     workers = {"st1": station("st1", broker=private_rabbit.url, prefix=prefix, env=env, tmp_path=tmp_path),
                "analysis": analysis_worker(broker=private_rabbit.url, prefix=prefix, env=env, tmp_path=tmp_path)}
     lab = {"prefix": prefix, "env": env, "workers": workers, "store": pg_store, "tmp": tmp_path}
@@ -237,7 +237,7 @@ def test_redis_broker_runs_a_campaign(pg_store, pg_database_url, tmp_path, lab_c
     pytest.importorskip("redis", reason="Celery's Redis transport needs the redis package (extra: consentry[redis])")
     broker = "redis://127.0.0.1:6379/0"
     prefix = unique_prefix()
-    env = test_env(pg_database_url, tmp_path)
+    env = worker_env(pg_database_url, tmp_path)
     workers = {"st1": station("st1", broker=broker, prefix=prefix, env=env, tmp_path=tmp_path),
                "analysis": analysis_worker(broker=broker, prefix=prefix, env=env, tmp_path=tmp_path)}
     lab = {"prefix": prefix, "env": env, "workers": workers, "store": pg_store, "tmp": tmp_path}
