@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # Plans whose evidence is void if the app remembers an earlier choice (docs/campaigns.md).
 CLEAN_DATA_PLANS = ("refuse", "none")
 LEASE_WAIT_S = 3.0
+USB_DEFAULT_DURATION_S = 60.0
 
 
 @dataclass
@@ -108,11 +109,16 @@ def _attempt(store, campaign, job, station: Station, session_name: str, attempt:
         return "failed", f"device {station.device}: {exc}"
     try:
         app, notes = prepare_app(backend, job, plan.choice)
-    except DeviceError as exc:
+    except BaseException as exc:
         backend.close()
-        return "failed", str(exc)
+        if isinstance(exc, DeviceError):
+            return "failed", str(exc)
+        raise
     options = campaign.options or {}
-    config = RunConfig(device=station.device, app=app, consent=plan, duration_s=campaign.duration_s,
+    duration = campaign.duration_s
+    if duration is None and station.device.startswith("usb"):
+        duration = USB_DEFAULT_DURATION_S  # a phone app never ends by itself (as `consentry run`)
+    config = RunConfig(device=station.device, app=app, consent=plan, duration_s=duration,
                        session_name=session_name, analyze=False,
                        dialog_timeout_ms=int(options.get("dialog_timeout_ms", 8000)))
     st.link_session(store, job.id, attempt, station.name, session_name)
