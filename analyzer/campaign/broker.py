@@ -185,4 +185,12 @@ def _device_model(device: str) -> str | None:
             info: dict[str, Any] = backend.describe()
     except Exception:  # noqa: BLE001 - DeviceError or a missing tool: the station takes 'any' jobs only
         return None
-    return (info.get("profile") or {}).get("model") or info.get("model")
+    if (info.get("profile") or {}).get("model") or info.get("model"):
+        return (info.get("profile") or {}).get("model") or info.get("model")
+    if info.get("kind") == "usb":
+        return info.get("name")  # ro.product.model
+    if info.get("kind") == "lab":
+        from analyzer.lab.scenarios import device_profile_full
+
+        return (device_profile_full().get("build") or {}).get("MODEL")  # what Build.MODEL returns in a lab app
+    return None

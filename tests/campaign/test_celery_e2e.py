@@ -144,6 +144,24 @@ def test_jobs_sent_to_one_station_run_there(lab):
     assert {link.station for job_links in links.values() for link, _ in job_links} == {"st2"}
 
 
+@pytest.mark.timeout(RUN_TIMEOUT_S + 300)
+def test_jobs_for_a_device_model_reach_the_stations_of_that_model(lab):
+    from analyzer.lab.scenarios import device_profile_full
+
+    model = device_profile_full()["build"]["MODEL"]  # what the lab device reports, as Build.MODEL
+    apps_file = lab["tmp"] / "model.txt"
+    apps_file.write_text("compliant\n")
+    r = subprocess.run([str(CONSENTRY), "campaign", "create", "model", "--apps", str(apps_file), "--plans", "accept",
+                        "--device-model", model, "--duration", "40", "--dialog-timeout", "3"],
+                       env=lab["env"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    finish(start_run(lab, "model"), lab)
+    check_complete(lab["store"], "model", 1)
+    from analyzer.campaign.broker import job_queue
+
+    assert job_queue(lab["prefix"], st.get_campaign(lab["store"], "model")) == f"{lab['prefix']}.jobs.model.{model.replace(' ', '-')}"
+
+
 def wait_mid_session(store, name: str, timeout: float = 300.0):
     """A job whose session is recording on a station and has recorded something already."""
     campaign = st.get_campaign(store, name)
