@@ -142,8 +142,8 @@ def test_cancel_stops_a_running_session_at_the_next_heartbeat(sqlite_url, lab_cl
     from analyzer.store import open_store
 
     store = open_store(sqlite_url)
-    # refusal_ignored keeps sending after its dialog times out: a session that would run for the whole duration
-    campaign = st.create_campaign(store, "cancelme", [AppLine("refusal_ignored")], ["accept"], duration_s=60,
+    # the consent click comes only after 30 s: the session is still running when the campaign is cancelled
+    campaign = st.create_campaign(store, "cancelme", [AppLine("refusal_ignored")], ["accept-after=30"], duration_s=60,
                                   options={"dialog_timeout_ms": 60000})
     (job,) = st.jobs_of(store, campaign)
     thread, out = _in_thread(jobs.run_job, store, job.id, jobs.Station("s1", "lab", lease_ttl_s=5))
@@ -154,7 +154,7 @@ def test_cancel_stops_a_running_session_at_the_next_heartbeat(sqlite_url, lab_cl
     assert st.get_job(store, job.id).state == "cancelled"
     session = store.get_session(name)
     assert session.status == "interrupted" and "cancelled" in session.status_detail
-    assert (session.ended_at - session.started_at).total_seconds() < 50  # stopped, not run to its duration
+    assert (session.ended_at - session.started_at).total_seconds() < 30  # stopped before the click was due
 
 
 def test_a_station_that_lost_its_claim_does_not_count_its_session(sqlite_url, lab_classes):
@@ -165,7 +165,7 @@ def test_a_station_that_lost_its_claim_does_not_count_its_session(sqlite_url, la
     from analyzer.store.models_campaign import CampaignAppLease, CampaignJob
 
     store = open_store(sqlite_url)
-    campaign = st.create_campaign(store, "stalled", [AppLine("refusal_ignored")], ["accept"], duration_s=60,
+    campaign = st.create_campaign(store, "stalled", [AppLine("refusal_ignored")], ["accept-after=30"], duration_s=60,
                                   options={"dialog_timeout_ms": 60000})
     (job,) = st.jobs_of(store, campaign)
     thread, out = _in_thread(jobs.run_job, store, job.id, jobs.Station("slow", "lab", lease_ttl_s=5))
