@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "lab",  # lab build
     "triage",  # triage set|clear|list|suppress|suppressions|unsuppress|log
     "serve",  # serve (the dashboard and JSON API)
+    "campaign",  # campaign create|run|status|list|retry|cancel, worker
 )
 
 

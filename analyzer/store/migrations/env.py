@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from analyzer.store import models_campaign  # noqa: F401 - campaign tables
 from analyzer.store.models import Base
 import analyzer.store.models_ui  # noqa: F401,E402 - UI evidence tables in the same metadata
 import analyzer.store.models_evidence  # noqa: F401 - evidence tables join the metadata
