@@ -1,7 +1,7 @@
 """triage marks, suppression rules, audit log; indexes for the dashboard's queries
 
 Revision ID: 0003_triage
-Revises: 0001
+Revises: 0002_campaigns
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import analyzer.store.types
 from sqlalchemy.dialects import postgresql
 
 revision = '0003_triage'
-down_revision = '0001'
+down_revision = '0002_campaigns'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """evidence: audit trail of manual consent marks
 
 Revision ID: 0004_evidence
-Revises: 0001
+Revises: 0003_triage
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import analyzer.store.types  # noqa: F401 - UTCDateTime columns
 from sqlalchemy.dialects import postgresql
 
 revision = '0004_evidence'
-down_revision = '0001'
+down_revision = '0003_triage'
 branch_labels = None
 depends_on = None
 

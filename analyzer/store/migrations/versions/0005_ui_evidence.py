@@ -1,7 +1,7 @@
 """UI evidence: dumps and screenshots around each consent-driver tap
 
 Revision ID: 0005_ui_evidence
-Revises: 0001
+Revises: 0004_evidence
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import analyzer.store.types  # noqa: F401 - UTCDateTime columns
 from sqlalchemy.dialects import postgresql
 
 revision = '0005_ui_evidence'
-down_revision = '0001'
+down_revision = '0004_evidence'
 branch_labels = None
 depends_on = None
 
