@@ -61,6 +61,7 @@ const Consentry = (function () {
     stackClasses: null,
     objectClass: null,
     classClass: null,
+    locationFields: undefined,
     systemFactory: null,
     javaAvailable: false,
   };
@@ -157,15 +158,38 @@ const Consentry = (function () {
       return clip('[' + parts.join(',') + ']');
     }
     if (value.getLatitude !== undefined && value.getLongitude !== undefined) {
-      // Android's fields, read directly: the getters are hooked themselves (a hook per call).
-      try {
-        if (value.mLatitude !== undefined && value.mLongitude !== undefined) return value.mLatitude.value + ',' + value.mLongitude.value;
-      } catch (e) { /* use the getters */ }
+      const text = locationText(value);
+      if (text !== null) return text;
       try {
         return value.getLatitude() + ',' + value.getLongitude();
       } catch (e) { /* fall through to toString */ }
     }
     return clip(javaToString(value));
+  }
+
+  /*
+   * A Location as "lat,lon" from its fields (AOSP's mLatitude/mLongitude) through plain JNI:
+   * the getters are hooked themselves, and the bridge's field wrappers cost about as much as
+   * a hook, on every recorded call of a poller. null: no such fields (the getters are used).
+   */
+  function locationText(location) {
+    const env = Java.vm.getEnv();
+    let fields = state.locationFields;
+    if (fields === undefined) {
+      fields = null;
+      const klass = env.getObjectClass(location.$h);
+      try {
+        const latitude = env.getFieldId(klass, 'mLatitude', 'D');
+        const longitude = latitude.isNull() ? latitude : env.getFieldId(klass, 'mLongitude', 'D');
+        if (latitude.isNull() || longitude.isNull()) env.exceptionClear();  // NoSuchFieldError
+        else fields = { latitude: latitude, longitude: longitude, read: env.getField('double') };
+      } finally {
+        env.deleteLocalRef(klass);
+      }
+      state.locationFields = fields;
+    }
+    if (fields === null) return null;
+    return fields.read(env.handle, location.$h, fields.latitude) + ',' + fields.read(env.handle, location.$h, fields.longitude);
   }
 
   function macFromBytes(bytes) {
@@ -344,7 +368,9 @@ const Consentry = (function () {
       batch.ts = now;
       return;
     }
-    state.batches.set(key, { api: api, kind: kind, ret: ret, args: args, stack: stack, exception: thrown, count: 1, first_ts: now, ts: now });
+    // args may be a function: described only for the first call of a batch.
+    const described = typeof args === 'function' ? args() : args;
+    state.batches.set(key, { api: api, kind: kind, ret: ret, args: described, stack: stack, exception: thrown, count: 1, first_ts: now, ts: now });
   }
 
   function flush() {

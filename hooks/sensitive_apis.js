@@ -104,7 +104,7 @@
         // A probing loop (getPackageInfo over a list of packages) from one call site keeps
         // one event per package probed: the argument is part of what is counted.
         const distinct = target.distinct_arg !== undefined && args.length > target.distinct_arg ? Consentry.stringify(args[target.distinct_arg]) : null;
-        Consentry.recordCall(api, kind, shown, describeArgs(args), Consentry.callStack(), exception, distinct);
+        Consentry.recordCall(api, kind, shown, function () { return describeArgs(args); }, Consentry.callStack(), exception, distinct);
         if (target.identifier && shown !== null) {
           const source = Consentry.canaryValue(kind) !== undefined ? 'canary' : 'hook';
           Consentry.identifier(kind, shown, source);
