@@ -323,24 +323,36 @@ const Consentry = (function () {
   // ---- one app call, one record --------------------------------------------------
 
   /*
-   * On Android the no-argument forms delegate (getImei() -> getImei(int); ContentResolver
-   * .query 5-arg -> 6-arg -> Bundle form): every overload is hooked, so only the outermost
-   * call of an API on a thread is the app's; the inner ones are the framework's echoes. A
-   * different API called inside (an SDK's getOAID inside the listener MdidSdkHelper.InitSdk
-   * calls) is a call of its own.
+   * On Android the framework calls its own hooked methods: the short forms delegate
+   * (getImei() -> getImei(int); ContentResolver.query 5-arg -> 6-arg -> Bundle form) and
+   * some APIs call others (requestSingleUpdate -> requestLocationUpdates). Such an inner
+   * call is an echo of the app's call, not a call of its own: a hooked call made while
+   * another is active on the thread, directly from a platform class. A hooked call made
+   * from app or SDK code inside another (an SDK's getOAID in the listener that
+   * MdidSdkHelper.InitSdk calls) is its own call. Only nested calls pay for the check.
    */
-  function enterCall(api) {
-    const key = Process.getCurrentThreadId() + '\u0000' + api;
-    const depth = state.callDepth.get(key) || 0;
-    state.callDepth.set(key, depth + 1);
-    return depth === 0;
+  function enterCall() {
+    const tid = Process.getCurrentThreadId();
+    const depth = state.callDepth.get(tid) || 0;
+    state.callDepth.set(tid, depth + 1);
+    return depth === 0 || !calledFromPlatform();
   }
 
-  function leaveCall(api) {
-    const key = Process.getCurrentThreadId() + '\u0000' + api;
-    const depth = state.callDepth.get(key) || 1;
-    if (depth <= 1) state.callDepth.delete(key);
-    else state.callDepth.set(key, depth - 1);
+  function leaveCall() {
+    const tid = Process.getCurrentThreadId();
+    const depth = state.callDepth.get(tid) || 1;
+    if (depth <= 1) state.callDepth.delete(tid);
+    else state.callDepth.set(tid, depth - 1);
+  }
+
+  /** The hooked method's caller (the stack's second frame) is a platform class. */
+  function calledFromPlatform() {
+    const frames = javaStack();
+    if (frames.length < 2) return false;
+    const caller = frames[1];
+    const paren = caller.indexOf('(');
+    const qualified = paren === -1 ? caller : caller.slice(0, paren);
+    return isPlatformClass(qualified.slice(0, qualified.lastIndexOf('.')));
   }
 
   /** "java.base/java.lang.Foo.bar(Foo.java:1)" -> "java.lang.Foo.bar(Foo.java:1)". */
