@@ -61,6 +61,7 @@ const Consentry = (function () {
     stackClasses: null,
     objectClass: null,
     classClass: null,
+    locationFields: undefined,
     systemFactory: null,
     javaAvailable: false,
   };
@@ -157,15 +158,38 @@ const Consentry = (function () {
       return clip('[' + parts.join(',') + ']');
     }
     if (value.getLatitude !== undefined && value.getLongitude !== undefined) {
-      // Android's fields, read directly: the getters are hooked themselves (a hook per call).
-      try {
-        if (value.mLatitude !== undefined && value.mLongitude !== undefined) return value.mLatitude.value + ',' + value.mLongitude.value;
-      } catch (e) { /* use the getters */ }
+      const text = locationText(value);
+      if (text !== null) return text;
       try {
         return value.getLatitude() + ',' + value.getLongitude();
       } catch (e) { /* fall through to toString */ }
     }
     return clip(javaToString(value));
+  }
+
+  /*
+   * A Location as "lat,lon" from its fields (AOSP's mLatitude/mLongitude) through plain JNI:
+   * the getters are hooked themselves, and the bridge's field wrappers cost about as much as
+   * a hook, on every recorded call of a poller. null: no such fields (the getters are used).
+   */
+  function locationText(location) {
+    const env = Java.vm.getEnv();
+    let fields = state.locationFields;
+    if (fields === undefined) {
+      fields = null;
+      const klass = env.getObjectClass(location.$h);
+      try {
+        const latitude = env.getFieldId(klass, 'mLatitude', 'D');
+        const longitude = latitude.isNull() ? latitude : env.getFieldId(klass, 'mLongitude', 'D');
+        if (latitude.isNull() || longitude.isNull()) env.exceptionClear();  // NoSuchFieldError
+        else fields = { latitude: latitude, longitude: longitude, read: env.getField('double') };
+      } finally {
+        env.deleteLocalRef(klass);
+      }
+      state.locationFields = fields;
+    }
+    if (fields === null) return null;
+    return fields.read(env.handle, location.$h, fields.latitude) + ',' + fields.read(env.handle, location.$h, fields.longitude);
   }
 
   function macFromBytes(bytes) {
@@ -299,24 +323,36 @@ const Consentry = (function () {
   // ---- one app call, one record --------------------------------------------------
 
   /*
-   * On Android the no-argument forms delegate (getImei() -> getImei(int); ContentResolver
-   * .query 5-arg -> 6-arg -> Bundle form): every overload is hooked, so only the outermost
-   * call of an API on a thread is the app's; the inner ones are the framework's echoes. A
-   * different API called inside (an SDK's getOAID inside the listener MdidSdkHelper.InitSdk
-   * calls) is a call of its own.
+   * On Android the framework calls its own hooked methods: the short forms delegate
+   * (getImei() -> getImei(int); ContentResolver.query 5-arg -> 6-arg -> Bundle form) and
+   * some APIs call others (requestSingleUpdate -> requestLocationUpdates). Such an inner
+   * call is an echo of the app's call, not a call of its own: a hooked call made while
+   * another is active on the thread, directly from a platform class. A hooked call made
+   * from app or SDK code inside another (an SDK's getOAID in the listener that
+   * MdidSdkHelper.InitSdk calls) is its own call. Only nested calls pay for the check.
    */
-  function enterCall(api) {
-    const key = Process.getCurrentThreadId() + '\u0000' + api;
-    const depth = state.callDepth.get(key) || 0;
-    state.callDepth.set(key, depth + 1);
-    return depth === 0;
+  function enterCall() {
+    const tid = Process.getCurrentThreadId();
+    const depth = state.callDepth.get(tid) || 0;
+    state.callDepth.set(tid, depth + 1);
+    return depth === 0 || !calledFromPlatform();
   }
 
-  function leaveCall(api) {
-    const key = Process.getCurrentThreadId() + '\u0000' + api;
-    const depth = state.callDepth.get(key) || 1;
-    if (depth <= 1) state.callDepth.delete(key);
-    else state.callDepth.set(key, depth - 1);
+  function leaveCall() {
+    const tid = Process.getCurrentThreadId();
+    const depth = state.callDepth.get(tid) || 1;
+    if (depth <= 1) state.callDepth.delete(tid);
+    else state.callDepth.set(tid, depth - 1);
+  }
+
+  /** The hooked method's caller (the stack's second frame) is a platform class. */
+  function calledFromPlatform() {
+    const frames = javaStack();
+    if (frames.length < 2) return false;
+    const caller = frames[1];
+    const paren = caller.indexOf('(');
+    const qualified = paren === -1 ? caller : caller.slice(0, paren);
+    return isPlatformClass(qualified.slice(0, qualified.lastIndexOf('.')));
   }
 
   /** "java.base/java.lang.Foo.bar(Foo.java:1)" -> "java.lang.Foo.bar(Foo.java:1)". */
@@ -344,7 +380,9 @@ const Consentry = (function () {
       batch.ts = now;
       return;
     }
-    state.batches.set(key, { api: api, kind: kind, ret: ret, args: args, stack: stack, exception: thrown, count: 1, first_ts: now, ts: now });
+    // args may be a function: described only for the first call of a batch.
+    const described = typeof args === 'function' ? args() : args;
+    state.batches.set(key, { api: api, kind: kind, ret: ret, args: described, stack: stack, exception: thrown, count: 1, first_ts: now, ts: now });
   }
 
   function flush() {

@@ -68,8 +68,8 @@
   }
 
   /*
-   * The original runs first; only the outermost call of this API on this thread is
-   * recorded (the app's call, not the overload chain it goes through). A call that throws (a
+   * The original runs first; a call the framework makes inside another hooked call (an
+   * overload chain) is not recorded: only the app's own calls are. A call that throws (a
    * SecurityException for identifiers on Android 10+) is recorded with its exception
    * and the exception reaches the app unchanged: the attempt is what regulators count.
    */
@@ -78,7 +78,7 @@
     overload.implementation = function () {
       const args = arguments;
       if (Consentry.isBusy()) return overload.apply(this, args);
-      const outermost = Consentry.enterCall(api);
+      const outermost = Consentry.enterCall();
       let ret;
       let thrown = null;
       try {
@@ -86,7 +86,7 @@
       } catch (e) {
         thrown = e;
       } finally {
-        Consentry.leaveCall(api);
+        Consentry.leaveCall();
       }
       if (!outermost) {
         if (thrown !== null) throw thrown;
@@ -104,7 +104,7 @@
         // A probing loop (getPackageInfo over a list of packages) from one call site keeps
         // one event per package probed: the argument is part of what is counted.
         const distinct = target.distinct_arg !== undefined && args.length > target.distinct_arg ? Consentry.stringify(args[target.distinct_arg]) : null;
-        Consentry.recordCall(api, kind, shown, describeArgs(args), Consentry.callStack(), exception, distinct);
+        Consentry.recordCall(api, kind, shown, function () { return describeArgs(args); }, Consentry.callStack(), exception, distinct);
         if (target.identifier && shown !== null) {
           const source = Consentry.canaryValue(kind) !== undefined ? 'canary' : 'hook';
           Consentry.identifier(kind, shown, source);

@@ -5,6 +5,7 @@ drops a command module quietly."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -22,8 +23,12 @@ def installed_venv(tmp_path_factory) -> Path:
     this interpreter's site-packages by a plain path entry (no .pth there is executed, so
     the editable install of the checkout stays invisible)."""
     root = tmp_path_factory.mktemp("wheel")
+    # From a clean copy: a build/ left in the checkout would put stale files into the wheel.
+    source = root / "src"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
+                                                                 ".pytest_cache", ".hypothesis"))
     wheels = root / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
                    check=True, capture_output=True, timeout=300)
     (wheel,) = wheels.glob("consentry-*.whl")
     venv = root / "venv"

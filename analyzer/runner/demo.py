@@ -192,12 +192,9 @@ def consent_failures(plan, carried: list[tuple[str, str]], *, screen: bool = Tru
 
 def write_reports(store, rows: list[DemoRow], output_dir: Path, console: Console) -> dict[str, Path]:
     """One HTML report per app, combining that app's sessions."""
-    try:
-        from analyzer.report.build import build_report
-        from analyzer.report.html import render_html
-    except ImportError as exc:
-        console.print(f"[yellow]no HTML reports: {escape(str(exc))}[/yellow]", soft_wrap=True)
-        return {}
+    from analyzer.report.build import build_report
+    from analyzer.report.html import render_html
+
     by_app: dict[str, list[str]] = collections.defaultdict(list)
     for row in rows:
         if row.result is not None:
