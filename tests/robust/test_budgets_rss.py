@@ -23,7 +23,7 @@ from analyzer.store import open_store
 
 pytestmark = pytest.mark.slow
 RSS_LIMIT_MB = 512
-GZ_FLOWS = 100  # flows of 1000:1 gzip (~36 KB each); the 250 take longer, not more memory
+GZ_FLOWS = 40  # flows of 1000:1 gzip (~36 KB each); the 250 take longer, not more memory
 IMEI = "861234567890123"
 
 
@@ -102,3 +102,15 @@ def test_analysis_says_what_it_did_not_decode(bomb_store):
     assert decoding["line"].startswith(f"{decoding['flows_not_fully_decoded']} flows not fully decoded: budget")
     assert decoding["decoded_bytes"] <= 512 * 1024 * 1024
     assert "header size" in decoding["reasons"]
+
+
+def test_the_analysis_budget_stops_decoding_across_flows(bomb_store):
+    from analyzer.analysis.pipeline import analyze_session
+    from analyzer.decode.limits import DecodeLimits
+
+    limits = DecodeLimits(max_session_decoded_bytes=20 * 1024 * 1024)
+    result = analyze_session(open_store(bomb_store), "bombs", limits=limits)
+    decoding = result.stats["decoding"]
+    print(f"\nwith a 20 MB analysis budget: {decoding['line']}; decoded {decoding['decoded_bytes']} bytes")
+    assert decoding["decoded_bytes"] <= 20 * 1024 * 1024
+    assert decoding["reasons"].get("budget", 0) + decoding["reasons"].get("session", 0) >= GZ_FLOWS
