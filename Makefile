@@ -21,7 +21,8 @@ setup-fonts:
 
 # Exact versions per Python minor (3.11 gets mitmproxy 11, 3.12+ mitmproxy 12): constraints/.
 PYMINOR = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null)
-CONSTRAINTS = $(wildcard constraints/py$(PYMINOR).txt)
+# 3.13+ without a file of its own uses the 3.12 one (same mitmproxy 12 line)
+CONSTRAINTS = $(or $(wildcard constraints/py$(PYMINOR).txt),$(if $(filter 3.11,$(PYMINOR)),,$(wildcard constraints/py3.12.txt)))
 
 $(VENV)/.installed: pyproject.toml setup.py $(CONSTRAINTS)
 	@test -n "$(PYTHON)" || { echo "consentry needs Python 3.11 or newer (python3.11/3.12/3.13 on PATH)"; exit 1; }

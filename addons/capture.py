@@ -152,12 +152,11 @@ class ConsentryCapture:
         self.store, self.session_name = store, session
         opts = ctx.options
         spool_dir = Path(opts.consentry_spool_dir) if opts.consentry_spool_dir else default_spool_dir(store.url, session)
+        recorded = {"on_store_error": opts.consentry_on_store_error, "spool": str(spool_dir)}
+        if opts.consentry_owns_status:  # else the session runner records itself and owns the status
+            recorded["recorder"] = recorder_identity()
         try:
-            merge_session_meta(store, row.id, {
-                "recorder": recorder_identity(),
-                "on_store_error": opts.consentry_on_store_error,
-                "spool": str(spool_dir),
-            })
+            merge_session_meta(store, row.id, recorded)
         except Exception as exc:  # noqa: BLE001 - the store answered a moment ago; say it, go on
             log.error("consentry: could not record the recorder in the session: %s", exc)
         self.writer = BatchWriter(store, row.id, interval=batch_interval(opts.consentry_batch_interval),

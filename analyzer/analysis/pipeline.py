@@ -542,7 +542,26 @@ def build_matchers(store, ctx: SessionContext):
     from analyzer.match import CryptoIndex, IdentifierSet
 
     idents = [(i.kind, i.value, i.source) for i in store.identifiers(ctx.session.id)]
-    return IdentifierSet.build(idents), CryptoIndex.build(ctx.crypto_events), len(idents)
+    kept = limit_identifiers(idents)
+    if len(kept) < len(idents):
+        ctx.stats["identifiers_not_matched"] = len(idents) - len(kept)
+    return IdentifierSet.build(kept), CryptoIndex.build(ctx.crypto_events), len(idents)
+
+
+MAX_MATCHED_IDENTIFIERS = 1000  # each becomes ~20 patterns; 20,000 made a 420,000-word automaton
+
+
+def limit_identifiers(idents: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """At most MAX_MATCHED_IDENTIFIERS, the ones a tester gave first (profile, manual, canary), then hooks'.
+
+    A session whose hooks report thousands of distinct "identifiers" is hostile or broken;
+    matching all of them would cost minutes and gigabytes. What is left out is counted and
+    said (``stats.identifiers_not_matched``, the report's decoding line).
+    """
+    if len(idents) <= MAX_MATCHED_IDENTIFIERS:
+        return idents
+    given_first = sorted(range(len(idents)), key=lambda i: (idents[i][2] == "hook", i))
+    return [idents[i] for i in sorted(given_first[:MAX_MATCHED_IDENTIFIERS])]
 
 
 def analyze_session(
@@ -613,8 +632,13 @@ def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[d
             findings += flow_findings(ctx, flow, position, matches)
         if progress is not None:
             progress(scanned, total)
+    line = session_budget.summary_line()
+    skipped = ctx.stats.get("identifiers_not_matched")
+    if skipped:
+        extra = f"{skipped} identifiers past the limit of {MAX_MATCHED_IDENTIFIERS} not matched"
+        line = f"{line}; {extra}" if line else extra
     decoding = {"flows_not_fully_decoded": session_budget.flows_cut, "reasons": dict(session_budget.reasons),
-                "decoded_bytes": session_budget.decoded_bytes, "line": session_budget.summary_line()}
+                "decoded_bytes": session_budget.decoded_bytes, "line": line}
     return findings, {"flows": scanned, "flows_with_pii": with_pii, "matches": matches_total, "scan_notes": notes,
                       "decoding": decoding}
 

@@ -37,6 +37,9 @@ class _Tail:
         self.non_http = 0
 
 
+_SMALL_READ = 1 << 20
+
+
 class _SizedFile:
     """A file that refuses a read longer than what is left in it.
 
@@ -48,7 +51,8 @@ class _SizedFile:
         self._fh, self._size = fh, size
 
     def read(self, n: int = -1) -> bytes:
-        if n is not None and n > 0 and n > self._size - self._fh.tell():
+        # small reads past the end are how the reader finds the end of the file
+        if n is not None and n > _SMALL_READ and n > self._size - self._fh.tell():
             raise exceptions.FlowReadException(
                 f"a record claims {n} bytes at offset {self._fh.tell()}, but the file has {self._size - self._fh.tell()} left")
         return self._fh.read(n)

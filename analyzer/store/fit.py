@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from analyzer.models.flow import FlowRecord, WebSocketRecord
 
@@ -45,8 +46,8 @@ def storable_text(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-        # a surrogate pair written as two escapes decodes whole; a lone one becomes U+FFFD
+        # a surrogate pair written as two escapes decodes whole; each lone one becomes one U+FFFD
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return value
 
 
@@ -73,8 +74,39 @@ def storable_json(value: Any, _depth: int = 0) -> Any:
     return storable_text(str(value))
 
 
+def _plain(value: str) -> bool:
+    return value.isascii() and "\x00" not in value
+
+
+def _fits_as_is(flow: FlowRecord) -> bool:
+    """The common case, checked cheaply (the live proxy's writer runs this for every flow)."""
+    if flow.status_code is not None and not 0 <= flow.status_code <= INT32_MAX:
+        return False
+    for name, limit in _LIMITS.items():
+        value = getattr(flow, name)
+        if value is not None and (len(value) > limit or not _plain(value)):
+            return False
+    if not (_plain(flow.url) and (flow.error is None or _plain(flow.error))):
+        return False
+    for headers in (flow.request_headers, flow.response_headers):
+        if headers:
+            joined = "".join([k + v for k, v in headers])
+            if not _plain(joined) or (len(joined) > MAX_HEADER_CHARS and
+                                      max(max(len(k), len(v)) for k, v in headers) > MAX_HEADER_CHARS):
+                return False
+    if flow.websocket:
+        return False
+    parts = flow.url.split("/", 3)
+    netloc = parts[2] if len(parts) > 2 else ""
+    if ":" in netloc.rsplit("]", 1)[-1] and flow.port is None:  # a port that urlsplit refuses
+        return False
+    return all(isinstance(v, str) and _plain(v) or v is None or isinstance(v, bool) for v in flow.meta.values())
+
+
 def fit_flow(flow: FlowRecord) -> FlowRecord:
     """The flow itself when everything fits (the common case), else a fitted copy with notes."""
+    if _fits_as_is(flow):
+        return flow
     notes: list[str] = []
     changes: dict[str, Any] = {}
     raw: dict[str, str] = {}
@@ -103,7 +135,7 @@ def fit_flow(flow: FlowRecord) -> FlowRecord:
             notes.append(f"{name} did not fit the store: cut or cleaned (original in meta.unstorable)")
     port = _port_of(flow)
     if port is not None and not 0 <= port <= 65535:
-        raw["port"] = str(port)
+        raw["port"] = urlsplit(flow.url).netloc.rsplit(":", 1)[-1][:40]
         notes.append("port out of range: stored without a port")
     for name in ("request_headers", "response_headers"):
         headers = getattr(flow, name)
@@ -125,6 +157,7 @@ def fit_flow(flow: FlowRecord) -> FlowRecord:
     meta = storable_json(flow.meta)
     if meta != flow.meta:
         changes["meta"] = meta
+        notes.append("meta held values no store keeps as they are (NUL, surrogates, huge numbers): cleaned")
     if not notes and "meta" not in changes:
         return flow
     meta = dict(changes.get("meta", flow.meta))
@@ -138,8 +171,8 @@ def fit_flow(flow: FlowRecord) -> FlowRecord:
 
 def _port_of(flow: FlowRecord) -> int | None:
     try:
-        return flow.port
-    except ValueError:  # urlsplit refuses ports outside 0-65535
+        return urlsplit(flow.url).port
+    except ValueError:  # urlsplit refuses ports outside 0-65535 (and non-numbers)
         return -1
 
 

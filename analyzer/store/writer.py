@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import random
 import threading
 import time
 import uuid
@@ -42,6 +43,12 @@ log = logging.getLogger(__name__)
 _FLOW, _EVENT = "flow", "event"
 _CLOSE = object()
 OK, AWAY, FAILED = "ok", "away", "failed"
+_ids = random.Random()  # seeded once from the OS; ids need to be unique, not secret
+
+
+def _flow_id() -> uuid.UUID:
+    """A random (version 4) UUID without a getrandom() system call per flow."""
+    return uuid.UUID(int=_ids.getrandbits(128), version=4)
 _MAX_BACKOFF = 5.0
 
 
@@ -178,7 +185,7 @@ class BatchWriter:
             return
         for flow in flows:  # an id before the first attempt: a replayed batch is de-duplicated by it
             if not flow.id:
-                flow.id = str(uuid.uuid4())
+                flow.id = str(_flow_id())
         self._current = (flows, events)
         try:
             if self.state != OK and self.spool is not None and len(self.spool):

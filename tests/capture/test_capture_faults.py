@@ -192,6 +192,7 @@ def test_read_only_store_blocks_traffic_and_keeps_what_it_forwarded(tmp_path, up
     open_store(url)
     proc, port, log = _standalone(tmp_path, url, "ro", "--set", "consentry_batch_interval=0.2")
     forwarded = blocked = 0
+    served_at_start = upstream_mod.SERVED[0]
     try:
         with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=20) as client:
             for i in range(20):
@@ -205,6 +206,7 @@ def test_read_only_store_blocks_traffic_and_keeps_what_it_forwarded(tmp_path, up
                     break
                 forwarded += 1
             served_before = upstream_mod.SERVED[0]
+            reached_server = served_before - served_at_start  # incl. one the proxy answered 502 after the fact
             for i in range(30):
                 blocked += client.get(f"http://127.0.0.1:{upstream.http_port}/echo?b={i}").status_code == 502
             served_during_block = upstream_mod.SERVED[0] - served_before
@@ -220,8 +222,8 @@ def test_read_only_store_blocks_traffic_and_keeps_what_it_forwarded(tmp_path, up
     proc, _port, _log = _standalone(tmp_path, url, "ro", "--set", "consentry_batch_interval=0.2")
     assert _stop(proc) == 0
     stored = _count(url, "ro")
-    print(f"after the store is writable again: {stored} of {forwarded} forwarded flows stored")
-    assert stored == forwarded
+    print(f"after the store is writable again: {stored} stored of {reached_server} requests that reached the server")
+    assert stored == reached_server >= forwarded
 
 
 @pytest.mark.postgres

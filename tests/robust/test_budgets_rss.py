@@ -23,7 +23,7 @@ from analyzer.store import open_store
 
 pytestmark = pytest.mark.slow
 RSS_LIMIT_MB = 512
-GZ_FLOWS = 100  # flows of 1000:1 gzip (~36 KB each); the 250 take longer, not more memory
+GZ_FLOWS = 40  # flows of 1000:1 gzip (~36 KB each); the 250 take longer, not more memory
 IMEI = "861234567890123"
 
 
@@ -102,3 +102,39 @@ def test_analysis_says_what_it_did_not_decode(bomb_store):
     assert decoding["line"].startswith(f"{decoding['flows_not_fully_decoded']} flows not fully decoded: budget")
     assert decoding["decoded_bytes"] <= 512 * 1024 * 1024
     assert "header size" in decoding["reasons"]
+
+
+def test_the_analysis_budget_stops_decoding_across_flows(bomb_store):
+    from analyzer.analysis.pipeline import analyze_session
+    from analyzer.decode.limits import DecodeLimits
+
+    limits = DecodeLimits(max_session_decoded_bytes=20 * 1024 * 1024)
+    result = analyze_session(open_store(bomb_store), "bombs", limits=limits)
+    decoding = result.stats["decoding"]
+    print(f"\nwith a 20 MB analysis budget: {decoding['line']}; decoded {decoding['decoded_bytes']} bytes")
+    assert decoding["decoded_bytes"] <= 20 * 1024 * 1024
+    assert decoding["reasons"].get("budget", 0) + decoding["reasons"].get("session", 0) >= GZ_FLOWS
+
+
+def test_twenty_thousand_identifier_events_stay_bounded(tmp_path):
+    import json
+    import random
+
+    from analyzer.models.events import IdentifierEvent
+
+    url = f"sqlite:///{tmp_path / 'ids.db'}"
+    store = open_store(url)
+    row = store.create_session("ids", status="finished")
+    store.add_flows(row.id, [_flow(i, b'{"k":"v"}') for i in range(50)])
+    rng = random.Random(1)
+    events = [IdentifierEvent(type="identifier", ts=1714557600000 + i, kind=rng.choice(["imei", "email", "android_id"]),
+                              value="%015d" % rng.getrandbits(48), source="hook") for i in range(20_000)]
+    store.add_events(row.id, events, origin="import")
+    size = sum(len(json.dumps(e.to_json())) + 1 for e in events)
+    code, rss, took, stderr = _peak_rss_mb(["analyze", "ids"], url, tmp_path)
+    print(f"\n20,000 identifier events ({size / 1e6:.1f} MB as JSONL): analyze exit {code}, "
+          f"peak RSS {rss:.0f} MB, {took:.1f} s")
+    assert code == 0, stderr[-2000:]
+    assert rss < RSS_LIMIT_MB
+    stats = store.current_run(row.id).stats
+    assert stats["identifiers_not_matched"] == 19_000 and "not matched" in stats["decoding"]["line"]
