@@ -132,6 +132,12 @@ class FakeDevice(DeviceBackend):
     def route_traffic(self, host: str, port: int, ca_cert_path: Path | None) -> None:
         pass
 
+    def clear_app_data(self, package: str) -> None:
+        self.app.log.append("clear")
+
+    def force_stop(self, package: str) -> None:
+        self.app.log.append("force-stop")
+
     def spawn(self, target, options) -> RunningApp:
         self.app.log.append("spawn")
         return self.app
@@ -154,6 +160,7 @@ def test_resume_comes_before_ready_and_other_processes_are_hooked_before_they_ru
     result = SessionRunner(store, config, FakeDevice(app), hooks_factory=hooks_factory).run()
 
     assert result.status == "finished", result.status_detail
+    assert log.index("clear") < log.index("spawn")  # a none run starts from cleared app data
     assert log.index("load main") < log.index("resume main") < log.index("ready main")
     assert log.index("load :push") < log.index("resume :push")
     session = store.get_session("art-order")
