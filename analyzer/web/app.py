@@ -55,12 +55,14 @@ class SuppressionIn(BaseModel):
 @lru_cache(maxsize=1)
 def templates() -> Environment:
     from analyzer.report.html import TEMPLATES as REPORT_TEMPLATES
+    from analyzer.report.views import consent_screens
 
     # The report's templates come second: the session page draws the report's timeline macro.
     loader = ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(REPORT_TEMPLATES)])
     env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["short"] = lambda v, n=12: (str(v)[:n] if v else "")
     env.filters["excerpt_parts"] = excerpt_parts
+    env.globals["consent_screens"] = consent_screens  # the timeline macro links marks to their screens
     return env
 
 

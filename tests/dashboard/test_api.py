@@ -161,7 +161,7 @@ def test_session_flows_calls_and_live_cursor(lab):
 
 def test_report_downloads_every_format(lab):
     store, c, v1, _ = lab
-    for fmt, needle in (("json", '"schema": "consentry.report/1"'), ("md", "# "), ("html", "<!doctype html")):
+    for fmt, needle in (("json", '"schema": "consentry.report/2"'), ("md", "# "), ("html", "<!doctype html")):
         r = c.get(f"/sessions/{v1}/report.{fmt}")
         assert r.status_code == 200
         assert needle in (r.text.lower() if fmt == "html" else r.text)
@@ -204,22 +204,21 @@ def test_credentials_are_enforced(lab):
     assert mark["by"] == "ana"  # the signed-in user, whatever the request claims
 
 
-def test_campaigns_absent_then_shown(sqlite_url):
-    from sqlalchemy import text
-
+def test_campaigns_empty_then_shown(sqlite_url):
     from analyzer.store import open_store
+    from analyzer.store.models_campaign import Campaign, CampaignJob
 
     store = open_store(sqlite_url)
     c = client(store)
-    assert c.get("/api/campaigns").json() == {"available": False, "campaigns": [], "next": None}
+    assert c.get("/api/campaigns").json()["campaigns"] == []
     assert "No campaigns" in c.get("/campaigns").text
-    # The campaign tables as the campaign commands make them (only the columns the page reads).
-    with store.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE campaigns (id CHAR(32) PRIMARY KEY, name VARCHAR(200), status VARCHAR(16), created_at DATETIME)"))
-        conn.execute(text("CREATE TABLE campaign_jobs (id CHAR(32) PRIMARY KEY, campaign_id CHAR(32), state VARCHAR(16))"))
-        conn.execute(text("INSERT INTO campaigns VALUES ('c1', 'nightly', 'active', '2026-03-02 09:00:00')"))
+    with store.session() as s:
+        camp = Campaign(name="nightly", plans=["accept"])
+        s.add(camp)
+        s.flush()
         for i, state in enumerate(["finished", "failed", "running", "queued"]):
-            conn.execute(text("INSERT INTO campaign_jobs VALUES (:id, 'c1', :state)"), {"id": f"j{i}", "state": state})
+            s.add(CampaignJob(campaign_id=camp.id, ordinal=i, app=f"app{i}", app_key=f"app{i}", plan="accept",
+                              state=state))
     (camp,) = c.get("/api/campaigns").json()["campaigns"]
     assert camp["name"] == "nightly" and camp["jobs"] == 4 and camp["progress"] == 0.5
     assert camp["by_state"] == {"finished": 1, "failed": 1, "running": 1, "queued": 1}
