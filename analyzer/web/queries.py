@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, func, inspect, literal, or_, select, tuple_
+from sqlalchemy import String, and_, bindparam, func, literal, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from analyzer.store import Store, StoreError
@@ -559,41 +559,25 @@ def _static_choices() -> dict[str, tuple[str, ...]]:
 # -- campaigns (tables made by `consentry campaign`, absent on stores that never ran one) --------------
 
 
-# The campaign interface the page relies on: campaigns(id, name, status, created_at) and
-# campaign_jobs(campaign_id, state), a job being over in one of these states.
-FINAL_JOB_STATES = ("finished", "failed", "cancelled")
-
-
-def campaigns_available(store: Store) -> bool:
-    with store.engine.connect() as conn:
-        names = set(inspect(conn).get_table_names())
-    return {"campaigns", "campaign_jobs"} <= names
-
-
 def campaigns_page(store: Store, *, after: str | None = None, limit: int | None = None) -> dict[str, Any]:
-    """Campaigns newest first with job counts per state; empty when the tables do not exist."""
-    last = cur.decode(after, dt.datetime, str)
-    if not campaigns_available(store):
-        return {"available": False, "campaigns": [], "next": None}
-    from sqlalchemy import MetaData, Table
+    """Campaigns newest first with job counts per state."""
+    from analyzer.store.models_campaign import FINAL_JOB_STATES, Campaign, CampaignJob
 
+    last = cur.decode(after, dt.datetime, str)
     limit = _limit(limit)
-    md = MetaData()
     with store.engine.connect() as conn:
-        campaigns = Table("campaigns", md, autoload_with=conn)
-        jobs = Table("campaign_jobs", md, autoload_with=conn)
-        c = campaigns.c
-        q = select(c.id, c.name, c.status, c.created_at)
+        q = select(Campaign.id, Campaign.name, Campaign.status, Campaign.created_at)
         if last:
-            q = q.where(tuple_(c.created_at, c.name) < tuple_(last[0], last[1]))
-        rows = conn.execute(q.order_by(c.created_at.desc(), c.name.desc()).limit(limit + 1)).all()
+            q = q.where(tuple_(Campaign.created_at, Campaign.name) < tuple_(last[0], last[1]))
+        rows = conn.execute(q.order_by(Campaign.created_at.desc(), Campaign.name.desc()).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
         counts: dict[Any, Counter[str]] = defaultdict(Counter)
         if rows:
             for cid, state, n in conn.execute(
-                select(jobs.c.campaign_id, jobs.c.state, func.count()).where(jobs.c.campaign_id.in_([r[0] for r in rows]))
-                .group_by(jobs.c.campaign_id, jobs.c.state)
+                select(CampaignJob.campaign_id, CampaignJob.state, func.count())
+                .where(CampaignJob.campaign_id.in_([r[0] for r in rows]))
+                .group_by(CampaignJob.campaign_id, CampaignJob.state)
             ):
                 counts[cid][state] = n
     out = []

@@ -214,6 +214,6 @@ class CampaignOut(_Open):
 
 
 class CampaignsPage(_Open):
-    available: bool = Field(description="false on a store without campaign tables")
+    available: bool = Field(description="always true: every store has the campaign tables (kept for API stability)")
     campaigns: list[CampaignOut]
     next: str | None

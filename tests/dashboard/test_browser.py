@@ -216,26 +216,30 @@ def test_live_view_shows_arrivals_then_findings(page, sqlite_url):
 
 
 def test_campaign_progress_updates_live(page, sqlite_url):
-    from sqlalchemy import text
+    from sqlalchemy import update
 
     from analyzer.store import open_store
+    from analyzer.store.models_campaign import Campaign, CampaignJob
 
     store = open_store(sqlite_url)
-    # The campaign tables as the campaign commands make them (only the columns the page reads).
-    with store.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE campaigns (id CHAR(32) PRIMARY KEY, name VARCHAR(200), status VARCHAR(16), created_at DATETIME)"))
-        conn.execute(text("CREATE TABLE campaign_jobs (id CHAR(32) PRIMARY KEY, campaign_id CHAR(32), state VARCHAR(16))"))
-        conn.execute(text("INSERT INTO campaigns VALUES ('c1', 'nightly <b>x</b>', 'active', '2026-03-02 09:00:00')"))
-        for i in range(4):
-            conn.execute(text("INSERT INTO campaign_jobs VALUES (:id, 'c1', 'pending')"), {"id": f"j{i}"})
+    with store.session() as s:
+        camp = Campaign(name="nightly <b>x</b>", plans=["accept"])
+        s.add(camp)
+        s.flush()
+        jobs = [CampaignJob(campaign_id=camp.id, ordinal=i, app=f"app{i}", app_key=f"app{i}", plan="accept")
+                for i in range(4)]
+        s.add_all(jobs)
+        s.flush()
+        row = f"tr[data-campaign='{camp.id}']"
+        done_ids = [j.id for j in jobs[:3]]
     with serving(store) as base:
         page.goto(base + "/campaigns")
-        assert page.inner_text("tr[data-campaign=c1] .progress-text") == "0%"
+        assert page.inner_text(f"{row} .progress-text") == "0%"
         assert "nightly <b>x</b>" in page.inner_text("#campaigns")
-        with store.engine.begin() as conn:
-            conn.execute(text("UPDATE campaign_jobs SET state = 'finished' WHERE id IN ('j0', 'j1', 'j2')"))
-        page.wait_for_function("() => document.querySelector('tr[data-campaign=c1] .progress-text').textContent === '75%'")
-        assert "finished 3" in page.inner_text("tr[data-campaign=c1] .by-state")
+        with store.session() as s:
+            s.execute(update(CampaignJob).where(CampaignJob.id.in_(done_ids)).values(state="finished"))
+        page.wait_for_function(f"() => document.querySelector(\"{row}\").querySelector('.progress-text').textContent === '75%'")
+        assert "finished 3" in page.inner_text(f"{row} .by-state")
         assert_inert(page)
 
 
