@@ -13,7 +13,7 @@ from analyzer.lab.device import LabDeviceStorage
 from analyzer.lab.scenarios import load_scenarios
 from tests.lab.labui import find, tap_text, wait_for_text, wait_until
 
-IDLE_MS = 1500
+IDLE_MS = 3000  # the simulated user waits this long on an idle screen: longer than a dump+tap under load
 AGREED = '<boolean name="privacy_policy_agreed" value="{}" />'
 
 
