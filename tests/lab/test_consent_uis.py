@@ -63,7 +63,7 @@ def test_consent_ui_driven_from_outside(device, lab_network, name, choice):
     target, app = launch(device, name)
     tap_all(device, ui[choice])
     assert wait_until(lambda: AGREED.format("true" if choice == "accept" else "false") in prefs(device, target.package))
-    assert app.process.lab_lines("CONSENT") == [choice]
+    assert wait_until(lambda: app.process.lab_lines("CONSENT") == [choice]), app.process.lab_lines("CONSENT")
     finish(app)
     assert_hosts(lab_network, name, choice)
 
