@@ -71,7 +71,8 @@ def test_tap_on_the_dialog_button_is_a_click_on_the_main_thread(device, tmp_path
     tap_text(device, "撤回同意")
     assert wait_until(lambda: "withdraw" in app.process.lab_lines("CONSENT"))
     assert '<boolean name="privacy_withdrawn" value="true" />' in prefs.read_text(encoding="utf-8")
-    assert any(line.startswith("LAB:TAP ") and line.endswith("click android.widget.Button 撤回同意") for line in app.process.lines())
+    assert wait_until(lambda: any(line.startswith("LAB:TAP ") and line.endswith("click android.widget.Button 撤回同意")
+                                  for line in app.process.lines()))
 
 
 def test_screenshot_is_a_png_of_the_windows_with_readable_cjk(device):
