@@ -68,8 +68,8 @@ def test_scenario_meets_expectation(cli, tmp_path, scenario, choice):
     raw_spec = spec.model_dump()
     db = f"sqlite:///{tmp_path / 'run.db'}"
     plan = plan_for(choice)
-    # Nobody clicks with "none": the app only has to give up on its dialog.
-    dialog_timeout = "1.5" if choice == "none" else "5"
+    # Nobody taps with "none": the app only has to give up on its dialog (after the driver saw it).
+    dialog_timeout = "4" if choice == "none" else "10"
     launch = launches_for(raw_spec, choice)
     for earlier in range(1, launch):  # apps that ask on a later launch: launched before, data kept
         r = cli("run", "--app", scenario, "--consent", "none", "--session", f"s-launch{earlier}", "--dialog-timeout",
