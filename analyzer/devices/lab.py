@@ -135,6 +135,26 @@ LAUNCHER_XML = (
 )
 
 
+SCREEN_SIZE = (1080, 2340)
+HOME_COLOUR = (0xFA, 0xFA, 0xFA)
+
+
+def home_screen_png() -> bytes:
+    """The empty home screen as a PNG (what the screen shows when no lab app runs)."""
+    import struct
+    import zlib
+
+    width, height = SCREEN_SIZE
+    row = b"\x00" + bytes(HOME_COLOUR) * width
+    raw = zlib.compress(row * height, 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
 class LabBackend(DeviceBackend):
     """The JVM lab device: installed apps and their data on disk, each app run as its own JVM.
 
@@ -270,15 +290,17 @@ class LabBackend(DeviceBackend):
         return app.command("DUMP").decode("utf-8")
 
     def tap(self, x: int, y: int) -> None:
+        """Taps the foreground app; on the home screen (no app running) a tap hits nothing."""
+        if not (0 <= int(x) < SCREEN_SIZE[0] and 0 <= int(y) < SCREEN_SIZE[1]):
+            raise DeviceError(f"tap ({x}, {y}) is off the {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]} screen")
         app = self._foreground()
-        if app is None:
-            raise DeviceError("no app is running on the lab device")
-        app.command(f"TAP {int(x)} {int(y)}")
+        if app is not None:
+            app.command(f"TAP {int(x)} {int(y)}")
 
     def screenshot(self) -> bytes:
         app = self._foreground()
         if app is None:
-            raise DeviceError("no app is running on the lab device")
+            return home_screen_png()
         return app.command("SCREENSHOT")
 
     def device_time(self) -> float:

@@ -7,6 +7,7 @@ recompiled and a changed one never runs stale classes. No build tool is download
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -75,6 +76,7 @@ def tool(name: str) -> str:
     return found
 
 
+@functools.lru_cache(maxsize=8)
 def _javac_version(javac: str) -> str:
     try:
         out = subprocess.run([javac, "-version"], capture_output=True, text=True, timeout=60)

@@ -22,12 +22,14 @@ class ControlClient:
         self.address = (host, int(port))
         self.timeout = timeout
         self._sock: socket.socket | None = None
+        self._buffer = bytearray()
         self._lock = threading.Lock()
 
     def _connect(self) -> socket.socket:
         if self._sock is None:
             try:
                 self._sock = socket.create_connection(self.address, timeout=self.timeout)
+                self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError as exc:
                 raise ControlError(f"cannot reach the lab device control port {self.address[1]}: {exc}") from None
         return self._sock
@@ -55,29 +57,30 @@ class ControlClient:
     def text(self, line: str) -> str:
         return self.command(line).decode("utf-8")
 
-    @staticmethod
-    def _read_line(sock: socket.socket) -> str:
-        buf = bytearray()
-        while not buf.endswith(b"\n"):
-            chunk = sock.recv(1)
+    def _read_line(self, sock: socket.socket) -> str:
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > 4096:
+                raise ControlError("answer header too long")
+            chunk = sock.recv(65536)
             if not chunk:
                 raise ControlError("the lab app closed the control channel (did it exit?)")
-            buf += chunk
-            if len(buf) > 4096:
-                raise ControlError("answer header too long")
-        return buf[:-1].decode("utf-8", "replace")
+            self._buffer += chunk
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        return line.decode("utf-8", "replace")
 
-    @staticmethod
-    def _read_exact(sock: socket.socket, n: int) -> bytes:
-        chunks = bytearray()
-        while len(chunks) < n:
-            chunk = sock.recv(min(65536, n - len(chunks)))
+    def _read_exact(self, sock: socket.socket, n: int) -> bytes:
+        while len(self._buffer) < n:
+            chunk = sock.recv(max(65536, n - len(self._buffer)))
             if not chunk:
                 raise ControlError("the lab app closed the control channel mid-answer")
-            chunks += chunk
-        return bytes(chunks)
+            self._buffer += chunk
+        data = bytes(self._buffer[:n])
+        del self._buffer[:n]
+        return data
 
     def close_locked(self) -> None:
+        self._buffer = bytearray()
         if self._sock is not None:
             try:
                 self._sock.close()

@@ -63,6 +63,10 @@ def test_run_needs_exactly_one_of_app_and_apk(capsys, tmp_path):
     assert code == 2 and "exactly one of --app" in err
     code, _, err = run_main(capsys, "run", "--device", "lab", "--apk", str(tmp_path / "none.apk"))
     assert code == 2 and "no such app file" in err
+    garbage = tmp_path / "garbage.apk"
+    garbage.write_bytes(b"not a zip")
+    code, _, err = run_main(capsys, "--db", f"sqlite:///{tmp_path / 'x.db'}", "run", "--device", "lab", "--apk", str(garbage))
+    assert code == 2 and "is not a lab app" in err and "Traceback" not in err
 
 
 @pytest.mark.slow

@@ -104,7 +104,7 @@ def test_preconsent_leak_imei_read_by_umeng_before_the_dialog(network):
         ("consent", "granted", "ui", None, "同意"),
     ]
     assert any(t[1] == "granted" and t[2] == "sdk_api" and t[3] for t in trail[4:]), trail
-    assert "LAB:CONSENT accept" in app.lines()
+    assert "accept" in app.lab_lines("CONSENT")
     digests = [e for e in session.events if isinstance(e, CryptoEvent) and e.op == "digest"]
     assert any(base64.b64decode(e.input_b64) == profile["imei"].encode() for e in digests)
     states = [e.state for e in session.events if isinstance(e, LifecycleEvent)]
@@ -128,7 +128,7 @@ def test_refusal_ignored_amap_location_after_refusal(network):
     assert refused and refused[0].source == "ui" and refused[0].text == "不同意"
     after = [e for e in session.events if isinstance(e, ApiCallEvent) and e.kind == "location" and e.ts > refused[0].ts]
     assert after and any(f.startswith("com.amap.") for e in after for f in e.stack)
-    assert "LAB:CONSENT refuse" in app.lines()
+    assert "refuse" in app.lab_lines("CONSENT")
 
 
 def test_encrypted_payload_plaintext_and_ciphertext(network):
@@ -220,7 +220,7 @@ def test_api_tour_every_counted_api_recorded_exactly_with_canaries(network):
 
 
 def test_late_loaded_sdk_is_hooked_when_its_class_loader_appears(network):
-    """late_sdk loads an AMap-like map SDK after start-up through a new URLClassLoader over
+    """late_sdk loads an AMap-like map SDK after start-up through a DexClassLoader over
     classes off the class path: its consent API cannot be found when the hooks start, and
     must be hooked before the SDK's first call."""
     from analyzer.hooks import HooksInstalled
@@ -232,7 +232,7 @@ def test_late_loaded_sdk_is_hooked_when_its_class_loader_appears(network):
     assert ready.pending >= 3
     late = {m.target: m for m in session.protocol if isinstance(m, HooksInstalled)}
     assert set(late) == {f"{sdk_api}.updatePrivacyAgree", f"{sdk_api}.updatePrivacyShow", PLUGIN_PINNER}
-    assert all(m.late and m.loader == "java.net.URLClassLoader" for m in late.values())
+    assert all(m.late and m.loader == "dalvik.system.DexClassLoader" for m in late.values())
     assert not {m.target for m in session.skipped} & set(late)
     assert session.pending is not None and not set(session.pending) & set(late)
 

@@ -118,3 +118,13 @@ def test_runtime_permissions_follow_the_install_policy(device, fidelity_apk):
     device.force_stop(target.package)
     _, app = run(device, fidelity_apk)  # PermissionPolicy("all")
     assert logged(app, "permission INTERNET 0")
+
+
+def test_an_uncaught_exception_on_the_main_thread_kills_the_app(device, fidelity_apk):
+    _, app = run(device, fidelity_apk)
+    tap_text(device, "好")
+    tap_text(device, "制造崩溃")
+    assert wait_until(lambda: app.exit_code() is not None)
+    assert app.exit_code() == 1
+    assert app.process.lab_lines("CRASHED") == ["java.lang.IllegalStateException: boom"]
+    assert any(line.startswith("LAB:DONE crashed") for line in app.process.lines())

@@ -13,7 +13,7 @@ from analyzer.lab.device import LabDeviceStorage
 from analyzer.lab.scenarios import load_scenarios
 from tests.lab.labui import find, tap_text, wait_for_text, wait_until
 
-IDLE_MS = 1500
+IDLE_MS = 3000  # the simulated user waits this long on an idle screen: longer than a dump+tap under load
 AGREED = '<boolean name="privacy_policy_agreed" value="{}" />'
 
 
@@ -63,7 +63,7 @@ def test_consent_ui_driven_from_outside(device, lab_network, name, choice):
     target, app = launch(device, name)
     tap_all(device, ui[choice])
     assert wait_until(lambda: AGREED.format("true" if choice == "accept" else "false") in prefs(device, target.package))
-    assert app.process.lab_lines("CONSENT") == [choice]
+    assert wait_until(lambda: app.process.lab_lines("CONSENT") == [choice]), app.process.lab_lines("CONSENT")
     finish(app)
     assert_hosts(lab_network, name, choice)
 

@@ -71,7 +71,8 @@ def test_tap_on_the_dialog_button_is_a_click_on_the_main_thread(device, tmp_path
     tap_text(device, "撤回同意")
     assert wait_until(lambda: "withdraw" in app.process.lab_lines("CONSENT"))
     assert '<boolean name="privacy_withdrawn" value="true" />' in prefs.read_text(encoding="utf-8")
-    assert any(line.startswith("LAB:TAP ") and line.endswith("click android.widget.Button 撤回同意") for line in app.process.lines())
+    assert wait_until(lambda: any(line.startswith("LAB:TAP ") and line.endswith("click android.widget.Button 撤回同意")
+                                  for line in app.process.lines()))
 
 
 def test_screenshot_is_a_png_of_the_windows_with_readable_cjk(device):
@@ -93,13 +94,16 @@ def test_screenshot_is_a_png_of_the_windows_with_readable_cjk(device):
     assert blue > 50, "the button's label is drawn in the accent colour"
 
 
-def test_taps_outside_the_screen_or_without_an_app_are_errors(device):
-    with pytest.raises(DeviceError):
-        device.tap(10, 10)
+def test_home_screen_and_off_screen_taps(device):
+    device.tap(10, 10)  # the home screen: nothing to hit
+    home = Image.open(io.BytesIO(device.screenshot()))
+    assert home.size == (1080, 2340) and home.convert("RGB").getpixel((500, 500)) == (250, 250, 250)
+    with pytest.raises(DeviceError, match="off the"):
+        device.tap(-1, 10)
     _, app = start(device)
     app.release()
     wait_for_text(device, "同意")
-    with pytest.raises(DeviceError, match="off the screen"):
+    with pytest.raises(DeviceError, match="off the"):
         device.tap(5000, 10)
     device.tap(20, 20)  # outside a non-cancelable dialog: nothing happens
     assert find(device.dump_ui(), "同意") is not None

@@ -11,7 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
-import java.util.concurrent.FutureTask;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -54,6 +54,7 @@ final class ControlServer {
 
     private void serve(Socket socket) {
         try (Socket s = socket) {
+            s.setTcpNoDelay(true);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             OutputStream out = s.getOutputStream();
             String line;
@@ -88,7 +89,13 @@ final class ControlServer {
                 int x = coordinate(parts[1], WindowServer.SCREEN_WIDTH);
                 int y = coordinate(parts[2], WindowServer.SCREEN_HEIGHT);
                 LabMain.noteInput();
-                String what = onMain(() -> WindowServer.tap(x, y));
+                String what;
+                try {
+                    what = onMain(() -> WindowServer.tap(x, y));
+                } catch (RuntimeException e) {
+                    // the app's handler threw: the main thread dies with it, as input tap on a phone just returns
+                    what = "crash " + e.getClass().getName();
+                }
                 Lab.say("TAP " + x + " " + y + " " + what);
                 return bytes(what);
             }
@@ -132,10 +139,19 @@ final class ControlServer {
     private static <T> T onMain(Callable<T> work) throws Exception {
         Looper main = Looper.getMainLooper();
         if (main == null || main.isCurrentThread()) return work.call();
-        FutureTask<T> task = new FutureTask<>(work);
-        new Handler(main).post(task);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        new Handler(main).post(() -> {
+            try {
+                result.complete(work.call());
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+                throw e;  // uncaught on the main thread: the app dies, as on Android
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        });
         try {
-            return task.get(MAIN_THREAD_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return result.get(MAIN_THREAD_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof Exception) throw (Exception) cause;
@@ -146,8 +162,11 @@ final class ControlServer {
     private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
 
     private static void ok(OutputStream out, byte[] body) throws IOException {
-        out.write(("OK " + body.length + "\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
+        byte[] header = ("OK " + body.length + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] answer = new byte[header.length + body.length];
+        System.arraycopy(header, 0, answer, 0, header.length);
+        System.arraycopy(body, 0, answer, header.length, body.length);
+        out.write(answer);  // one write: no small-packet stall between header and body
         out.flush();
     }
 

@@ -3,7 +3,6 @@ package dalvik.system;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.MalformedURLException;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,12 +51,4 @@ public class BaseDexClassLoader extends ClassLoader {
     }
 
     @Override public String toString() { return getClass().getName() + "[DexPathList[" + pathList + "]]"; }
-
-    static URL url(File f) {
-        try {
-            return f.toURI().toURL();
-        } catch (MalformedURLException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
 }

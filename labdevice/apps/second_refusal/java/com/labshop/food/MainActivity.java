@@ -35,8 +35,8 @@ public final class MainActivity extends ShopActivity {
             })
             .setNegativeButton("仍不同意", (d, which) -> {
                 Log.i("MODE", "exit");
+                finish();  // first: the worker that acts on the refusal sees the app closing
                 decide(false);
-                finish();
             })
             .show();
     }

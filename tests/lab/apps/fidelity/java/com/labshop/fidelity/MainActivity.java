@@ -39,6 +39,10 @@ public class MainActivity extends Activity {
             Log.i(TAG, "click on " + Thread.currentThread().getName() + " main=" + (Looper.myLooper() == Looper.getMainLooper()));
         });
         root.addView(check);
+        Button crash = new Button(this);
+        crash.setText("制造崩溃");
+        crash.setOnClickListener(v -> { throw new IllegalStateException("boom"); });
+        root.addView(crash);
         setContentView(root);
 
         AlertDialog dialog = new AlertDialog.Builder(this)
