@@ -128,7 +128,7 @@ def _esc(text: str) -> str:
 def demo_command(
     scenario: list[str] = typer.Option([], "--scenario", help="Run only this scenario (repeatable)."),
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", help="Where the HTML reports go (default: consentry-demo in the user data dir)."),
-    dialog_timeout: float = typer.Option(5.0, "--dialog-timeout", help="Seconds a lab app waits on an idle screen (for the consent driver) before it is left."),
+    dialog_timeout: float = typer.Option(10.0, "--dialog-timeout", help="Seconds a lab app waits on an idle screen (for the consent driver) before it is left."),
     quiet: bool = typer.Option(True, "--quiet/--progress", help="Live progress of each session."),
 ) -> None:
     from analyzer.runner.demo import DemoError, default_output_dir, run_demo

@@ -29,7 +29,7 @@ from analyzer.models.events import ConsentEvent, Event, LifecycleEvent, UiEvent
 from analyzer.runner.consent_hooks import HookConsentDriver, clicked
 from analyzer.runner.lexicon import Lexicon, load_lexicon
 from analyzer.runner.plan import CHOICES, MAX_DELAY_S, ConsentPlan, parse_consent_plan
-from analyzer.runner.uitree import UiDumpError, UiNode, UiTree, parse_ui_dump
+from analyzer.runner.uitree import UiNode, UiTree, parse_ui_dump
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,9 @@ class Stopped(Exception):
 class Clock(Protocol):
     def monotonic(self) -> float: ...
 
-    def sleep(self, seconds: float) -> None:
-        """Wait; raises Stopped when the run ends meanwhile."""
+    def sleep(self, seconds: float, *, wakeable: bool = False) -> None:
+        """Wait; raises Stopped when the run ends meanwhile. A wakeable wait (polling the
+        screen) also ends when a hint arrives; the plan's own delays never do."""
 
 
 class RealClock:
@@ -67,13 +68,15 @@ class RealClock:
     def monotonic(self) -> float:
         return time.monotonic()
 
-    def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float, *, wakeable: bool = False) -> None:
         end = time.monotonic() + max(0.0, seconds)
         with self._cond:
             while not self._stopped:
                 left = end - time.monotonic()
-                if left <= 0 or self._woken:
+                if wakeable and self._woken:
                     self._woken = False
+                    return
+                if left <= 0:
                     return
                 self._cond.wait(left)
             raise Stopped()
@@ -467,15 +470,17 @@ class ConsentDriver:
 
     # -- looking ------------------------------------------------------------------------------
     def _look(self, *, screenshot: bool = False) -> Snapshot:
-        snap = Snapshot(device_ts_ms=self._device_time())
+        # Timed when the dump is back: what it shows was on screen by then (never earlier).
+        snap = Snapshot(device_ts_ms=0.0)
         try:
             snap.xml = self.device.dump_ui()
             snap.tree = parse_ui_dump(snap.xml)
-        except (UiDumpError, Exception) as exc:  # noqa: BLE001 - DeviceError, adb errors: look again later
+        except Exception as exc:  # noqa: BLE001 - DeviceError, adb errors, bad XML: look again later
             snap.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if snap.error != self._last_dump_error:
                 self.note(f"consent: UI dump failed: {snap.error}")
             self._last_dump_error = snap.error
+        snap.device_ts_ms = self._device_time()
         if screenshot:
             self._add_screenshot(snap)
         return snap
@@ -501,7 +506,7 @@ class ConsentDriver:
             if self.clock.monotonic() >= deadline:
                 return None
             delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
-            self.clock.sleep(min(delay, max(deadline - self.clock.monotonic(), 0.0)) or 0.01)
+            self.clock.sleep(min(delay, max(deadline - self.clock.monotonic(), 0.0)) or 0.01, wakeable=True)
             attempt += 1
 
     def _wait_for_consent(self, timeout_s: float) -> tuple[Screen | None, Snapshot | None]:

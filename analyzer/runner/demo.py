@@ -110,7 +110,7 @@ def run_demo(
     scenarios: list[str] | None,
     output_dir: Path,
     console: Console,
-    dialog_timeout_ms: int = 5000,
+    dialog_timeout_ms: int = 10000,
     quiet: bool = True,
     db_url: str | None = None,
 ) -> DemoOutcome:

@@ -44,7 +44,7 @@ class FakeClock:
     def monotonic(self) -> float:
         return self.now
 
-    def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float, *, wakeable: bool = False) -> None:
         self.sleeps.append(seconds)
         self.now += max(0.0, seconds)
 

@@ -278,7 +278,7 @@ def test_session_ending_while_waiting_is_reported():
     from analyzer.runner.consent import Stopped
 
     class EndingClock(FakeClock):
-        def sleep(self, seconds):
+        def sleep(self, seconds, **kw):
             super().sleep(seconds)
             if self.now > 3:
                 raise Stopped()
@@ -298,8 +298,11 @@ def test_real_clock_wakes_on_a_hint_and_stops_the_driver():
     driver = ConsentDriver(parse_consent_plan("accept"), FakePhoneUi(FakeClock(), "launcher"), lambda e: None, clock=clock)
     driver.observe(LifecycleEvent(ts=1.0, state="foreground"))  # a new activity: look now
     started = clock.monotonic()
-    clock.sleep(30)
+    clock.sleep(30, wakeable=True)
     assert clock.monotonic() - started < 5
+    driver.observe(LifecycleEvent(ts=2.0, state="foreground"))
+    clock.sleep(0.2)  # the plan's own delays (accept-after=S) are never cut short by a hint
+    assert clock.monotonic() - started >= 0.2
     clock.stop()
     with pytest.raises(Stopped):
         clock.sleep(30)

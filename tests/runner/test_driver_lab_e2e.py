@@ -27,7 +27,7 @@ def test_withdraw_through_the_apps_settings_with_evidence(cli, tmp_path):
     from analyzer.store.ui_evidence import ui_blob, ui_evidence
 
     db = f"sqlite:///{tmp_path / 'w.db'}"
-    r = cli("run", "--app", "withdraw", "--consent", "withdraw-after=1", "--session", "w", "--dialog-timeout", "6",
+    r = cli("run", "--app", "withdraw", "--consent", "withdraw-after=1", "--session", "w", "--dialog-timeout", "10",
             "-q", db=db, timeout=180)
     assert r.returncode == 0, r.stdout + r.stderr
     store = open_store(db)
@@ -56,7 +56,7 @@ def test_data_cleared_between_runs_unless_kept(cli, tmp_path):
     db = f"sqlite:///{tmp_path / 'k.db'}"
     for name, extra in (("first", ["--consent", "accept"]), ("kept", ["--consent", "none", "--keep-data"]),
                         ("cleared", ["--consent", "none"])):
-        r = cli("run", "--app", "compliant", *extra, "--session", name, "--dialog-timeout", "4", "-q", db=db, timeout=180)
+        r = cli("run", "--app", "compliant", *extra, "--session", name, "--dialog-timeout", "8", "-q", db=db, timeout=180)
         assert r.returncode == 0, r.stdout + r.stderr
     store = open_store(db)
     shown = {n: [c["action"] for c in _consent(store, store.get_session(n))] for n in ("first", "kept", "cleared")}
