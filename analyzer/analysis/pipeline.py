@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from analyzer import __version__
 from analyzer.analysis.findings import api_call_ref, finding_id, request_line, rule_counts, sort_key
-from analyzer.attribution import SignatureTable, frame_class
+from analyzer.attribution import PartyVerdict, SignatureTable, frame_class
 from analyzer.attribution.catalogue import session_signatures
 from analyzer.rules.declared import DeclaredPractice, disclosure_rule_infos, session_declaration
 from analyzer.correlate.calls import ApiCall, CallIndex
@@ -235,6 +235,9 @@ def _flow_side(ctx: SessionContext, flow: FlowRecord, seq: int) -> _FlowSide:
     party = sig.party_of(flow.host, first_party_domains=ctx.first_party, app_package=ctx.package)
     host_sdk = sig.sdk_for_host(flow.host)
     stack = [str(f) for f in (flow.meta or {}).get("stack", []) if isinstance(f, str)]
+    if party.basis == "package_heuristic" and party.party == "third" and host_sdk is None and stack and app_called(ctx, stack):
+        # no first-party list was given: a host the app's own code sends to is its own backend
+        party = PartyVerdict("first", "app_code")
     return _FlowSide(
         flow=flow,
         ref={"id": flow.id, "url": flow.url, "method": flow.method, "host": flow.host, "ts": iso(flow.ts_start), "seq": seq},
