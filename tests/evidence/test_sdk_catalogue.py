@@ -89,3 +89,12 @@ def test_hosts_the_apps_own_code_calls_are_first_party(sqlite_url, run):
     assert by_host["gw.shopfront-cdn.example"]["destination"]["party_basis"] == "app_code"
     assert "third-party-transmission" not in by_host["gw.shopfront-cdn.example"]["rules"]
     assert by_host["collect.elsewhere.example"]["destination"]["party"] == "third"
+
+
+def test_shared_identifier_libraries_are_not_an_sdk():
+    """AdvertisingIdClient is called by every ad/attribution SDK: the caller is the SDK below it."""
+    table = default_signatures()
+    stack = ["com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo(AdvertisingIdClient.java:1)",
+             "com.appsflyer.internal.AFa1sSDK.values(AFa1sSDK.java:2)"]
+    assert table.sdk_for_stack(stack).id == "appsflyer"
+    assert table.sdk_for_class("com.google.android.gms.ads.MobileAds.initialize").id == "admob"
