@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--formats", default="html,md,json")
     parser.add_argument("--requests", type=int, default=20_000, help="requests of the large-session measurement")
     parser.add_argument("--quick", action="store_true", help="sizes 100,1000 and 2,000 requests, one repeat")
+    parser.add_argument("--pdf", action="store_true", help="also time the PDF of the large session (WeasyPrint)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.repeat, args.requests = "100,1000", 1, 2000
@@ -53,6 +54,10 @@ def main() -> None:
     html = render(session, "html")
     print(f"{args.requests} requests ({len(session.findings)} findings) html: {time.perf_counter() - started:.3f} s, "
           f"{len(html.encode('utf-8')) / 1024 / 1024:.2f} MiB (limit 10 s, 10 MiB)")
+    if args.pdf:
+        started = time.perf_counter()
+        pdf = render(session, "pdf", lang="zh")
+        print(f"{args.requests} requests pdf (zh): {time.perf_counter() - started:.3f} s, {len(pdf) / 1024:.0f} KiB")
     big = make_report(10_000)
     started = time.perf_counter()
     redact_report(big)

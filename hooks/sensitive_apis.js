@@ -46,9 +46,38 @@
     return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff].join('.');
   }
 
+  const MAX_CURSOR_ROWS = 200;
+
+  /** The rows of a returned Cursor (contacts, call log, SMS) as [{column: value}], the
+   * cursor put back before its first row so the app reads it as if untouched; null when
+   * it cannot be read (the call is then recorded with the cursor's text). */
+  function cursorRows(cursor) {
+    if (cursor === null || cursor === undefined || cursor.getColumnNames === undefined) return null;
+    try {
+      const names = cursor.getColumnNames();
+      const rows = [];
+      try {
+        while (rows.length < MAX_CURSOR_ROWS && cursor.moveToNext()) {
+          const row = {};
+          for (let i = 0; i < names.length; i++) row[String(names[i])] = Consentry.stringify(cursor.getString(i));
+          rows.push(row);
+        }
+      } finally {
+        cursor.moveToPosition(-1);
+      }
+      return rows;
+    } catch (e) {
+      return null;
+    }
+  }
+
   function describeReturn(target, kind, ret) {
     if (target.ret === 'mac_bytes') return Consentry.macFromBytes(ret);
     if (target.ret === 'ipv4_int') return ipv4FromInt(ret);
+    if (target.ret === 'cursor') {
+      const rows = cursorRows(ret);
+      if (rows !== null) return rows;
+    }
     if (target.ret === 'location' && ret !== null) {
       const canary = Consentry.canaryValue('location');
       if (canary !== undefined) return String(canary);

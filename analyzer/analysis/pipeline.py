@@ -10,6 +10,8 @@ calls. Findings are sorted by (ts, id) and stored as the session's current run.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from analyzer import __version__
 from analyzer.analysis.findings import api_call_ref, finding_id, request_line, rule_counts, sort_key
-from analyzer.attribution import SignatureTable, frame_class
+from analyzer.attribution import PartyVerdict, SignatureTable, frame_class
 from analyzer.attribution.catalogue import session_signatures
 from analyzer.rules.declared import DeclaredPractice, disclosure_rule_infos, session_declaration
 from analyzer.correlate.calls import ApiCall, CallIndex
@@ -210,94 +212,139 @@ def _occurrence(m: Match) -> dict[str, Any]:
             "confidence": m.confidence}
 
 
+@dataclass
+class _FlowSide:
+    """What every item of one request shares: when, where to, who by."""
+
+    flow: FlowRecord
+    ref: dict[str, Any]
+    ts_ms: float
+    placement: Placement
+    foreground: str
+    party: Any
+    host_sdk: Any
+    stack: list[str]
+    stack_sdk: Any
+    destination: dict[str, Any]
+
+
+def _flow_side(ctx: SessionContext, flow: FlowRecord, seq: int) -> _FlowSide:
+    clock = _flow_clock(flow)
+    ts_ms = to_epoch_ms(flow.ts_start)
+    sig = ctx.signatures
+    party = sig.party_of(flow.host, first_party_domains=ctx.first_party, app_package=ctx.package)
+    host_sdk = sig.sdk_for_host(flow.host)
+    stack = [str(f) for f in (flow.meta or {}).get("stack", []) if isinstance(f, str)]
+    if party.basis == "package_heuristic" and party.party == "third" and host_sdk is None and stack and app_called(ctx, stack):
+        # no first-party list was given: a host the app's own code sends to is its own backend
+        party = PartyVerdict("first", "app_code")
+    return _FlowSide(
+        flow=flow,
+        ref={"id": flow.id, "url": flow.url, "method": flow.method, "host": flow.host, "ts": iso(flow.ts_start), "seq": seq},
+        ts_ms=ts_ms,
+        placement=ctx.timeline.place(ts_ms, clock),
+        foreground=ctx.foreground.state_at(ts_ms, clock),
+        party=party,
+        host_sdk=host_sdk,
+        stack=stack,
+        stack_sdk=sig.sdk_for_stack(stack, ctx.package) if stack else None,
+        destination={
+            "host": flow.host,
+            "party": party.party,
+            "sdk": host_sdk.id if host_sdk else None,
+            "organisation": host_sdk.organisation if host_sdk else (ctx.package if party.party == "first" else None),
+            "party_basis": party.basis,
+        },
+    )
+
+
+def _attribute(ctx: SessionContext, side: _FlowSide, m: Match):
+    """(producer call, its SDK, the finding's SDK, the basis of that attribution)."""
+    slack = ctx.uncertainty_ms + ctx.config.ambiguity_floor_ms
+    producer, producer_sdk = _producer(ctx, m, side.ts_ms, slack, side.party.party, side.host_sdk)
+    if side.stack_sdk is not None:
+        return producer, producer_sdk, side.stack_sdk, "flow_stack"
+    if producer_sdk is not None:
+        return producer, producer_sdk, producer_sdk, "api_call_stack"
+    if side.host_sdk is not None:
+        return producer, producer_sdk, side.host_sdk, "host"
+    return producer, producer_sdk, None, ("api_call_stack" if producer is not None else None)
+
+
+def _item_hits(ctx: SessionContext, side: _FlowSide, item: list[Match], sdk, producer) -> dict[str, Hit]:
+    m = item[0]
+    app_side = side.party.party == "first" or (producer is not None and app_called(ctx, producer.stack))
+    disclosed = disclosure_hits(ctx, sdk.id if sdk else None, m.pii_type, side.placement.phase, m.confidence,
+                                app_side=app_side)
+    return merge_hits(ctx, [
+        *(hit for each in item
+          for hit in flow_hits(each.confidence, side.placement, scheme=side.flow.scheme, party=side.party,
+                               foreground=side.foreground, enabled=ctx.enabled)),
+        *disclosed,
+    ])
+
+
+def _item_evidence(ctx: SessionContext, side: _FlowSide, item: list[Match], hits: dict[str, Hit], producer,
+                   producer_sdk, basis) -> dict[str, Any]:
+    m = item[0]
+    evidence: dict[str, Any] = {
+        "value": m.value,
+        "matched": m.matched,
+        "excerpt": m.excerpt,
+        "excerpt_span": list(m.excerpt_span),
+        "path": m.path,
+        "request_line": request_line(side.flow.method, side.flow.url),
+        "identifier_source": m.identifier_source,
+        "detector": m.detector,
+        "stack": side.stack or (list(producer.stack) if producer is not None else []),
+        "api_call": api_call_ref(producer, producer_sdk.id if producer_sdk else None) if producer is not None else None,
+        **_placement_evidence(side.placement),
+        "sdk_basis": basis,
+        "foreground": side.foreground,
+        "known": m.known,
+    }
+    if len(item) > 1:
+        evidence["occurrences"] = [_occurrence(each) for each in item[:MAX_COLLECTION_VALUES]]
+    if m.pii_type in COLLECTION_KINDS:
+        values = list(dict.fromkeys(each.value for each in item))
+        evidence["values"] = values[:MAX_COLLECTION_VALUES]
+        evidence["value_count"] = len(values)
+    notes = {rule: hit.note for rule, hit in hits.items() if hit.note}
+    if notes:
+        evidence["note"] = next(iter(notes.values()))
+        evidence["rule_notes"] = notes
+    crypto = crypto_link(ctx, m)
+    if crypto is not None:
+        evidence["crypto"] = crypto
+    return evidence
+
+
 def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequence[Match]) -> list[dict[str, Any]]:
     """One finding per personal-data item in this request, with every rule it breaks."""
     if not matches:
         return []
-    clock = _flow_clock(flow)
-    ts_ms = to_epoch_ms(flow.ts_start)
-    placement = ctx.timeline.place(ts_ms, clock)
-    foreground = ctx.foreground.state_at(ts_ms, clock)
-    sig = ctx.signatures
-    party = sig.party_of(flow.host, first_party_domains=ctx.first_party, app_package=ctx.package)
-    host_sdk = sig.sdk_for_host(flow.host)
-    flow_stack = [str(f) for f in (flow.meta or {}).get("stack", []) if isinstance(f, str)]
-    flow_stack_sdk = sig.sdk_for_stack(flow_stack, ctx.package) if flow_stack else None
-    flow_ref = {"id": flow.id, "url": flow.url, "method": flow.method, "host": flow.host, "ts": iso(flow.ts_start),
-                "seq": seq}
-    destination = {
-        "host": flow.host,
-        "party": party.party,
-        "sdk": host_sdk.id if host_sdk else None,
-        "organisation": host_sdk.organisation if host_sdk else (ctx.package if party.party == "first" else None),
-        "party_basis": party.basis,
-    }
-    slack = ctx.uncertainty_ms + ctx.config.ambiguity_floor_ms
+    side = _flow_side(ctx, flow, seq)
     out = []
     for item in _items(matches):
         m = item[0]
-        producer, producer_sdk = _producer(ctx, m, ts_ms, slack, party.party, host_sdk)
-        if flow_stack_sdk is not None:
-            sdk, basis = flow_stack_sdk, "flow_stack"
-        elif producer_sdk is not None:
-            sdk, basis = producer_sdk, "api_call_stack"
-        elif host_sdk is not None:
-            sdk, basis = host_sdk, "host"
-        else:
-            sdk, basis = None, ("api_call_stack" if producer is not None else None)
-        disclosed = disclosure_hits(ctx, sdk.id if sdk else None, m.pii_type, placement.phase, m.confidence,
-                                    app_side=party.party == "first" or (producer is not None and app_called(ctx, producer.stack)))
-        hits = merge_hits(ctx, [
-            *(hit for each in item
-              for hit in flow_hits(each.confidence, placement, scheme=flow.scheme, party=party, foreground=foreground,
-                                   enabled=ctx.enabled)),
-            *disclosed,
-        ])
+        producer, producer_sdk, sdk, basis = _attribute(ctx, side, m)
+        hits = _item_hits(ctx, side, item, sdk, producer)
         if not hits:
             continue
-        evidence: dict[str, Any] = {
-            "value": m.value,
-            "matched": m.matched,
-            "excerpt": m.excerpt,
-            "excerpt_span": list(m.excerpt_span),
-            "path": m.path,
-            "request_line": request_line(flow.method, flow.url),
-            "identifier_source": m.identifier_source,
-            "detector": m.detector,
-            "stack": flow_stack or (list(producer.stack) if producer is not None else []),
-            "api_call": api_call_ref(producer, producer_sdk.id if producer_sdk else None) if producer is not None else None,
-            **_placement_evidence(placement),
-            "sdk_basis": basis,
-            "foreground": foreground,
-            "known": m.known,
-        }
-        if len(item) > 1:
-            evidence["occurrences"] = [_occurrence(each) for each in item[:MAX_COLLECTION_VALUES]]
-        if m.pii_type in COLLECTION_KINDS:
-            values = list(dict.fromkeys(each.value for each in item))
-            evidence["values"] = values[:MAX_COLLECTION_VALUES]
-            evidence["value_count"] = len(values)
-        notes = {rule: hit.note for rule, hit in hits.items() if hit.note}
-        if notes:
-            evidence["note"] = next(iter(notes.values()))
-            evidence["rule_notes"] = notes
-        crypto = crypto_link(ctx, m)
-        if crypto is not None:
-            evidence["crypto"] = crypto
         out.append({
             "id": finding_id("flow", seq, *_item_key(m)),
             **rule_fields(hits),
-            "phase": placement.phase,
+            "phase": side.placement.phase,
             "pii_type": m.pii_type,
-            "flow": flow_ref,
+            "flow": side.ref,
             "location": m.location,
             "encoding": list(m.encoding),
-            "destination": destination,
+            "destination": side.destination,
             "sdk": sdk.id if sdk else None,
             "sdk_name": sdk.name if sdk else None,
             "organisation": sdk.organisation if sdk else None,
-            "ts": flow_ref["ts"],
-            "evidence": evidence,
+            "ts": side.ref["ts"],
+            "evidence": _item_evidence(ctx, side, item, hits, producer, producer_sdk, basis),
         })
     return out
 
@@ -331,9 +378,6 @@ def crypto_link(ctx: SessionContext, m: Match) -> dict[str, Any] | None:
     found only after undoing it: the ciphertext beside the plaintext, and the call's stack."""
     if not any(marker in step for step in m.encoding for marker in CRYPTO_STEP_MARKERS):
         return None
-    import base64
-    import binascii
-
     needle = (m.matched or m.value).encode("utf-8", "surrogateescape")
     for ev in ctx.crypto_events:
         if ev.op not in ("encrypt", "digest"):

@@ -62,10 +62,10 @@ def render_html(reports: Report | Sequence[Report], *, lang: str = "en", nonce: 
 
 
 def pdf_context(reports: Report | Sequence[Report], *, lang: str, appendix_limit: int, compact_limit: int,
-                printed_at: str) -> str:
+                detailed_limit: int, printed_at: str) -> str:
     """The print document (report_pdf.html.j2) the PDF renderer lays out."""
     return _render("report_pdf.html.j2", reports, lang=lang, appendix_limit=appendix_limit,
-                   compact_limit=compact_limit, printed_at=printed_at, pdf=True)
+                   compact_limit=compact_limit, detailed_limit=detailed_limit, printed_at=printed_at, pdf=True)
 
 
 def _render(template_name: str, reports: Report | Sequence[Report], *, lang: str, nonce: str | None = None,

@@ -19,8 +19,9 @@ from analyzer.report.html import pdf_context
 
 # A PDF is read on paper: the first requests in full, then a capped list, then the
 # appendix; the JSON report and the bundle keep everything.
-PDF_APPENDIX_REQUESTS = 300
-PDF_COMPACT_ROWS = 1000
+PDF_DETAILED_REQUESTS = 30
+PDF_COMPACT_ROWS = 300
+PDF_APPENDIX_REQUESTS = 100
 
 
 class PdfUnavailable(RuntimeError):
@@ -33,5 +34,6 @@ def render_pdf(reports: Report | Sequence[Report], *, lang: str = "en") -> bytes
     except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz shared libraries missing
         raise PdfUnavailable(f"PDF output needs WeasyPrint and Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0): {exc}") from None
     html = pdf_context(reports, lang=lang, appendix_limit=PDF_APPENDIX_REQUESTS, compact_limit=PDF_COMPACT_ROWS,
+                       detailed_limit=PDF_DETAILED_REQUESTS,
                        printed_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
     return HTML(string=html, base_url=None).write_pdf()

@@ -70,3 +70,17 @@ def test_list_and_delete_by_unique_prefix_are_audited(sqlite_url, run):
     assert [(a["change"], a["who"]) for a in after["audit"]] == [("created", "tester-b"), ("deleted", "tester-c")]
     html = run("report", "manual", "--format", "html").stdout
     assert html.count('class="mark-change"') == 2
+
+
+def test_marks_and_audit_on_each_backend(store_url, run):
+    """The audit table and mark checks on SQLite and PostgreSQL alike."""
+    three_posts(open_store(store_url)).commit()
+    refused = run("mark", "consent", "refused", "--session", "three", "--at", at(2600), db=store_url)
+    assert refused.exit_code == 2
+    forced = run("mark", "consent", "refused", "--session", "three", "--at", at(2600), "--force", "--by", "pg", "--json",
+                 db=store_url)
+    assert forced.exit_code == 0, forced.stderr
+    mark = json.loads(forced.stdout)
+    assert run("mark", "delete", mark["id"][:10], "--session", "three", db=store_url).exit_code == 0
+    audit = json.loads(run("mark", "list", "--session", "three", "--json", db=store_url).stdout)["audit"]
+    assert [a["change"] for a in audit] == ["forced", "deleted"]

@@ -73,3 +73,28 @@ def test_bad_catalogue_is_one_line(run, tmp_path, sqlite_url):
     broken.write_text("sdks: [unclosed")
     result = run("sdks", "--sdk-catalogue", str(broken))
     assert result.exit_code == 2 and "not valid YAML" in result.stderr
+
+
+def test_hosts_the_apps_own_code_calls_are_first_party(sqlite_url, run):
+    b = c.SessionBuilder(open_store(sqlite_url), "own-host", first_party=())
+    b.event({"type": "identifier", "ts": c.T0, "kind": "android_id", "value": c.ANDROID_ID, "source": "canary"})
+    own = c.stack("okhttp3.RealCall.execute(RealCall.java:1)", f"{c.PACKAGE}.net.Backend.hello(Backend.java:9)")
+    sdk = c.stack("okhttp3.RealCall.execute(RealCall.java:1)", "com.tendcloud.tenddata.TCAgent.send(TCAgent.java:3)")
+    b.flow(100, "GET", f"https://gw.shopfront-cdn.example/h?aid={c.ANDROID_ID}", meta={"stack": own})
+    b.flow(200, "GET", f"https://collect.elsewhere.example/h?aid={c.ANDROID_ID}", meta={"stack": sdk})
+    b.commit()
+    findings = json.loads(run("analyze", "own-host", "--json").stdout)["findings"]
+    by_host = {f["flow"]["host"]: f for f in findings if f["flow"]}
+    assert by_host["gw.shopfront-cdn.example"]["destination"]["party"] == "first"
+    assert by_host["gw.shopfront-cdn.example"]["destination"]["party_basis"] == "app_code"
+    assert "third-party-transmission" not in by_host["gw.shopfront-cdn.example"]["rules"]
+    assert by_host["collect.elsewhere.example"]["destination"]["party"] == "third"
+
+
+def test_shared_identifier_libraries_are_not_an_sdk():
+    """AdvertisingIdClient is called by every ad/attribution SDK: the caller is the SDK below it."""
+    table = default_signatures()
+    stack = ["com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo(AdvertisingIdClient.java:1)",
+             "com.appsflyer.internal.AFa1sSDK.values(AFa1sSDK.java:2)"]
+    assert table.sdk_for_stack(stack).id == "appsflyer"
+    assert table.sdk_for_class("com.google.android.gms.ads.MobileAds.initialize").id == "admob"

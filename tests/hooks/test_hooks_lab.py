@@ -215,6 +215,16 @@ def test_api_tour_every_counted_api_recorded_exactly_with_canaries(network):
     assert {e.ret for e in calls if e.api.endswith("IdSupplierImpl.getOAID")} == {canary["oaid"]}
     kinds = {e.kind for e in calls if e.api == "android.content.ContentResolver.query"}
     assert "contacts" in kinds
+    # the contact rows come back as data, and their values become contacts identifiers
+    from analyzer.lab.scenarios import device_profile_full
+    from analyzer.store import identifiers_in_event
+
+    contacts = device_profile_full()["contacts"]
+
+    rows = [e.ret for e in calls if e.api == "android.content.ContentResolver.query" and e.kind == "contacts"]
+    assert rows and all(isinstance(r, list) and r and isinstance(r[0], dict) for r in rows), rows[:1]
+    learned = {v for e in calls for k, v, _ in identifiers_in_event(e) if k == "contacts"}
+    assert {c["name"] for c in contacts} | {c["number"] for c in contacts} <= learned
     sensitive_skipped = {m.target for m in session.skipped} & {f"{api}" for api in scenario.counts}
     assert not sensitive_skipped
 
