@@ -600,6 +600,9 @@ def identifiers_in_event(ev: Event) -> list[tuple[str, str, str]]:
             return [(kind, value, "hook") for kind, value in inside]
         if isinstance(ev.ret, (str, int, float)):
             return [(ev.kind, str(ev.ret), "hook")]
+        if isinstance(ev.ret, list):  # cursor rows of a one-value provider (vivo / Meizu OAID)
+            values = (str(v) for row in ev.ret[:20] if isinstance(row, dict) for v in row.values())
+            return [(ev.kind, v, "hook") for v in dict.fromkeys(values) if v.strip() and v != "null"]
     return []
 
 
