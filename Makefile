@@ -56,8 +56,9 @@ setup-test: setup
 demo: setup
 	$(BIN)/consentry demo
 
+# -n auto: the suite is mostly waiting on JVMs, proxies and databases; xdist spreads it over the cores
 test: setup-test
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)

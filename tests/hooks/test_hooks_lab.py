@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 import urllib.parse
 from typing import Callable
 
@@ -108,7 +109,9 @@ def test_preconsent_leak_imei_read_by_umeng_before_the_dialog(network):
     digests = [e for e in session.events if isinstance(e, CryptoEvent) and e.op == "digest"]
     assert any(base64.b64decode(e.input_b64) == profile["imei"].encode() for e in digests)
     states = [e.state for e in session.events if isinstance(e, LifecycleEvent)]
-    assert states[0] == "start" and states[-1] == "exit" and "foreground" in states
+    # the simulated user leaves with Home and the process is then ended as Android ends it
+    # (killed, no Runtime.exit), so the last state the app itself reports is the background
+    assert states[0] == "start" and "foreground" in states and states[-1] == "background"
 
 
 def test_overfrequency_counts_match_the_app_exactly(network):
@@ -144,16 +147,24 @@ def test_encrypted_payload_plaintext_and_ciphertext(network):
     assert all(not any(f.startswith("sun.security.ssl") for f in e.stack) for e in session.events if isinstance(e, CryptoEvent))
 
 
+def _click_text_when_shown(session, text: str, timeout: float = 30.0) -> None:
+    """The driver's fallback: an in-process click by text, run on the app's main looper."""
+    deadline = time.monotonic() + timeout
+    while not session.click_view(text)["clicked"]:
+        assert time.monotonic() < deadline, f"no view {text!r} to click"
+        time.sleep(0.2)
+
+
 def test_withdraw_clicks_the_settings_button(network):
     def drive(app, session):
         click_when_shown("positive")(app, session)
-        app.wait_for_line("LAB:SETTINGS_SHOWN", timeout=30)
-        assert session.click_view("撤回同意")["clicked"] is True
+        _click_text_when_shown(session, "隐私设置")
+        _click_text_when_shown(session, "撤回同意")
 
     app, session = run_hooked(network, "withdraw", drive, dialog_timeout_ms=20000, withdraw_timeout_ms=20000)
     actions = [(e.action, e.source) for e in session.events if isinstance(e, ConsentEvent)]
     assert actions.index(("granted", "ui")) < actions.index(("withdrawn", "ui"))
-    assert "LAB:WITHDRAWN" in app.lines()
+    assert "withdraw" in app.lab_lines("CONSENT")
     withdrawn_ts = next(e.ts for e in session.events if isinstance(e, ConsentEvent) and e.action == "withdrawn")
     sdk = [e for e in session.events if isinstance(e, ConsentEvent) and e.source == "sdk_api" and e.ts >= withdrawn_ts]
     assert sdk and all(e.action == "withdrawn" for e in sdk)
