@@ -59,7 +59,11 @@ def run_hooked(network, scenario: str, drive: Callable[[object, HookSession], No
 def click_when_shown(which: str) -> Callable[[object, HookSession], None]:
     def drive(app, session: HookSession) -> None:
         app.wait_for_line("LAB:DIALOG_SHOWN", timeout=30)
-        assert session.click_dialog(which)["clicked"] is True
+        # the app logs the dialog from inside show(); the hooks know it once show() returned
+        deadline = time.monotonic() + 10
+        while not session.click_dialog(which)["clicked"]:
+            assert time.monotonic() < deadline, "the hooks found no dialog to click"
+            time.sleep(0.1)
     return drive
 
 
