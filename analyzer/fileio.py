@@ -33,6 +33,30 @@ def read_json_object(path: str | Path, *, what: str, max_bytes: int) -> dict[str
     return data
 
 
+def read_data_file(path: str | Path, *, what: str, max_bytes: int) -> Any:
+    """A JSON or (by its suffix) YAML file a user hands in, parsed; JsonFileError in one line."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise JsonFileError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise JsonFileError(f"{what} {path} is larger than {max_bytes // 1024 // 1024} MiB")
+    yaml_file = path.suffix.lower() in (".yaml", ".yml")
+    try:
+        text = raw.decode("utf-8")
+        if yaml_file:
+            import yaml
+
+            return yaml.safe_load(text)
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        kind = "YAML" if yaml_file else "JSON"
+        raise JsonFileError(f"{what} {path} is not valid {kind}: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # yaml.YAMLError and friends
+        raise JsonFileError(f"{what} {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+
+
 @contextmanager
 def atomic_output(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Write to a temporary file beside ``path`` and move it into place only when the block

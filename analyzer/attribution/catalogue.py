@@ -35,25 +35,12 @@ class CatalogueError(ValueError):
 
 def read_catalogue(path: str | Path) -> dict[str, Any]:
     """{"sdks": [...], "framework_prefixes": [...]} from a JSON or YAML file, validated."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CatalogueError(f"cannot read SDK catalogue {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_CATALOGUE_BYTES:
-        raise CatalogueError(f"SDK catalogue {path} is larger than {MAX_CATALOGUE_BYTES // 1024 // 1024} MiB")
-    try:
-        text = raw.decode("utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    from analyzer.fileio import JsonFileError, read_data_file
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise CatalogueError(f"SDK catalogue {path} is not valid {path.suffix.lstrip('.') or 'JSON'}: {str(exc).splitlines()[0]}") from None
-    except Exception as exc:  # yaml.YAMLError and friends
-        raise CatalogueError(f"SDK catalogue {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    try:
+        data = read_data_file(path, what="SDK catalogue", max_bytes=MAX_CATALOGUE_BYTES)
+    except JsonFileError as exc:
+        raise CatalogueError(str(exc)) from None
     return validate_catalogue(data, str(path))
 
 

@@ -48,25 +48,12 @@ def disclosure_rule_infos() -> tuple[dict[str, Any], ...]:
 
 
 def read_declaration(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DeclarationError(f"cannot read declaration {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise DeclarationError(f"declaration {path} is larger than 1 MiB")
-    try:
-        text = raw.decode("utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    from analyzer.fileio import JsonFileError, read_data_file
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DeclarationError(f"declaration {path} is not valid JSON: {str(exc).splitlines()[0]}") from None
-    except Exception as exc:  # yaml.YAMLError
-        raise DeclarationError(f"declaration {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    try:
+        data = read_data_file(path, what="declaration", max_bytes=MAX_BYTES)
+    except JsonFileError as exc:
+        raise DeclarationError(str(exc)) from None
     return validate_declaration(data, str(path))
 
 
