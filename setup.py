@@ -1,7 +1,7 @@
 """Package layout that pyproject.toml alone cannot express.
 
-addons/, hooks/ and labdevice/ sit at the top of the repository (the layout in
-DESIGN.md) and ship inside the wheel under the import names below, so an installed
+addons/, hooks/ and labdevice/ sit at the top of the repository (README.md, "Development")
+and ship inside the wheel under the import names below, so an installed
 ``consentry`` finds them with importlib.resources.
 """
 from setuptools import find_packages, setup

@@ -1,4 +1,4 @@
-"""Session events as ``.jsonl`` (the interchange format of DESIGN.md), in session order.
+"""Session events as ``.jsonl`` (the interchange format of docs/events.md), in session order.
 
 Each line is the event as it was received (``ts`` on the source's clock), so the file
 imports again with ``--events`` and feeds other tools.

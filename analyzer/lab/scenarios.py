@@ -91,7 +91,7 @@ def device_profile_full() -> dict[str, Any]:
 
 
 def device_profile() -> dict[str, str]:
-    """PII kind -> the value the lab device returns (kinds as in DESIGN.md).
+    """PII kind -> the value the lab device returns (kinds as in docs/events.md).
 
     List-valued kinds are given as the strings the lab SDKs would send: ``installed_apps``
     as the comma-joined package names, ``contacts`` as the first contact's phone number.

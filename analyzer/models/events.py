@@ -1,4 +1,4 @@
-"""Session events: the interchange format of DESIGN.md.
+"""Session events: the interchange format of docs/events.md.
 
 Frida agent messages, manual marks and imported ``.jsonl`` files all parse through
 :func:`parse_event`. Known types validate strictly on their required fields and keep

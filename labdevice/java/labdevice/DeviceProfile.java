@@ -31,7 +31,7 @@ public final class DeviceProfile {
         return props;
     }
 
-    /** A PII value by its DESIGN.md kind, e.g. id("imei"). */
+    /** A PII value by its PII kind (docs/events.md), e.g. id("imei"). */
     public static String id(String kind) {
         return require("id." + kind);
     }
