@@ -89,8 +89,26 @@ def store(store_url):
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch):
-    """Run the real `consentry` console script in a subprocess; returns CompletedProcess."""
+def cli(tmp_path):
+    """Run `consentry ARGS` in this process (tests/inprocess.py): the console script's entry
+    point, exit codes and output, with the environment a fresh process of ``console_script``
+    would get. ``timeout`` is accepted for symmetry; pytest-timeout bounds a hung test."""
+    from inprocess import run_cli
+
+    def run(*args: str, db: str | None = None, input: str | None = None, timeout: float = 300, env: dict | None = None):
+        full_env = {"CONSENTRY_DB": db or f"sqlite:///{tmp_path / 'cli.db'}"}
+        if "XDG_DATA_HOME" not in os.environ:
+            full_env["XDG_DATA_HOME"] = str(tmp_path / "xdg-data")
+        full_env.update(env or {})
+        return run_cli(*args, env=full_env, cwd=tmp_path, input=input)
+
+    return run
+
+
+@pytest.fixture
+def console_script(tmp_path):
+    """Run the real `consentry` console script in a subprocess; returns CompletedProcess.
+    For the end-to-end tests of each command family; the others use ``cli``."""
 
     def run(*args: str, db: str | None = None, input: str | None = None, timeout: float = 300, env: dict | None = None):
         full_env = dict(os.environ)

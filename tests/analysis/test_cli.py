@@ -1,4 +1,4 @@
-"""`consentry analyze|findings|rules|identifiers` through the real console script."""
+"""`consentry analyze|findings|rules|identifiers` through the CLI entry point (in-process, tests/inprocess.py)."""
 
 from __future__ import annotations
 

@@ -70,7 +70,8 @@ def test_run_needs_exactly_one_of_app_and_apk(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_run_installs_and_runs_a_built_app(cli, tmp_path, lab_classes):
+def test_run_installs_and_runs_a_built_app(console_script, tmp_path, lab_classes):
+    cli = console_script  # packaging end to end: `lab build` output installed and run by the real console script
     apk = tmp_path / "custom_dialog.apk"
     repo = Path(__file__).resolve().parents[2]
     lib = repo / "labdevice" / "apps" / "_lib"

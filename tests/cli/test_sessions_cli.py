@@ -1,4 +1,4 @@
-"""`consentry sessions`, `mark`, `schema` and the CLI's error contract, through the real console script."""
+"""`consentry sessions`, `mark`, `schema` and the CLI's error contract, through the CLI entry point (in-process, tests/inprocess.py)."""
 
 from __future__ import annotations
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -17,9 +15,7 @@ from analyzer.hooks.protocol import HooksExiting, HooksReady, HooksSkipped, Unpa
 from analyzer.hooks.targets import hooks_dir, load_tables
 from analyzer.models.events import PII_KINDS, ApiCallEvent
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    code = "import sys; from analyzer.cli import main; main(sys.argv[1:])"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+from inprocess import run_cli
 
 
 # ---- canaries ------------------------------------------------------------------------

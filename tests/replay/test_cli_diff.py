@@ -1,4 +1,4 @@
-"""`consentry diff` through the real console script, on sessions with stored analyses."""
+"""`consentry diff` through the CLI entry point (in-process), on sessions with stored analyses."""
 
 from __future__ import annotations
 

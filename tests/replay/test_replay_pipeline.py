@@ -1,4 +1,4 @@
-"""Replay, replay --all and diff on the real analysis pipeline, through the real CLI.
+"""Replay, replay --all and diff on the real analysis pipeline, through the CLI entry point (in-process).
 
 Sessions are recorded through the store API (identifier and consent events, flows
 carrying the identifiers), then analysed by `consentry replay` / `consentry diff`.

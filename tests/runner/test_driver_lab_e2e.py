@@ -1,4 +1,4 @@
-"""The consent driver end to end on the lab device, through the real CLI: the lab app's own
+"""The consent driver end to end on the lab device, through the CLI entry point (in-process): the lab app's own
 consent UI read as a uiautomator tree, tapped from outside, every step stored as evidence."""
 
 from __future__ import annotations

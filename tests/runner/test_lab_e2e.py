@@ -295,9 +295,9 @@ def test_run_rejects_bad_input_in_one_line(cli, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_demo_end_to_end(cli, tmp_path):
+def test_demo_end_to_end(console_script, tmp_path):
     out_dir = tmp_path / "reports"
-    r = cli("demo", "--scenario", DEMO_SCENARIO, "--output-dir", str(out_dir), db=f"sqlite:///{tmp_path / 'demo.db'}",
+    r = console_script("demo", "--scenario", DEMO_SCENARIO, "--output-dir", str(out_dir), db=f"sqlite:///{tmp_path / 'demo.db'}",
             timeout=240)
     assert r.returncode == 0, r.stdout + r.stderr
     report = out_dir / "com.labshop.leaky.html"
@@ -309,7 +309,7 @@ def test_demo_end_to_end(cli, tmp_path):
     assert r.stdout.count("PASS") >= 3 and "FAIL" not in r.stdout
     assert "all 3 sessions met their expectation" in r.stdout
 
-    bad = cli("demo", "--scenario", "nope", "--output-dir", str(out_dir), timeout=60)
+    bad = console_script("demo", "--scenario", "nope", "--output-dir", str(out_dir), timeout=60)
     assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr
 
 

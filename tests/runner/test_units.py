@@ -75,6 +75,12 @@ def _wait(pred, timeout=5.0):
     return False
 
 
+def _pending_marks(driver) -> int:
+    """Consent marks the driver holds in their grace period (finish_marks writes them)."""
+    with driver._cond:
+        return sum(1 for task in driver._tasks if task[2])
+
+
 def test_accept_clicks_positive_after_dialog_and_marks_hook_ts():
     clicker = FakeClicker()
     driver, emitted = _driver("accept", clicker, device_now_ms=lambda: 1200.0)
@@ -87,7 +93,11 @@ def test_accept_clicks_positive_after_dialog_and_marks_hook_ts():
         driver.observe(UiEvent(ts=1234.5, action="click", text="同意"))
         assert _wait(lambda: emitted)
         assert emitted[0].action == "granted" and emitted[0].ts == 1234.5 and emitted[0].source == "ui"
-        time.sleep(2.0)  # the fallback mark must not duplicate the seen click
+        # The fallback mark of the click (still in its grace period) must not duplicate the
+        # seen click: run it now, as the session end does, instead of waiting for it.
+        driver.stop()
+        assert _pending_marks(driver) == 1
+        driver.finish_marks()
         assert len(emitted) == 1
     finally:
         driver.stop()
@@ -99,7 +109,10 @@ def test_refuse_without_ui_click_event_marks_click_time():
     driver, emitted = _driver("refuse", clicker, device_now_ms=lambda: now[0])
     try:
         driver.observe(UiEvent(ts=4000, action="dialog_shown"))
-        assert _wait(lambda: emitted, timeout=4)
+        assert _wait(lambda: clicker.calls)
+        driver.stop()  # the click task has finished; its mark waits out a grace period: run it now
+        assert emitted == [] and _pending_marks(driver) == 1
+        driver.finish_marks()
         assert emitted[0].action == "refused" and emitted[0].ts == 5000.0
         assert emitted[0].via == "hooks-rpc"
     finally:
@@ -113,7 +126,10 @@ def test_hook_consent_event_suppresses_duplicate_mark():
         driver.observe(UiEvent(ts=1000, action="dialog_shown"))
         driver.observe(UiEvent(ts=1100, action="click", text="同意"))
         driver.observe(ConsentEvent(ts=1101, action="granted", source="hook"))
-        time.sleep(2.2)
+        assert _wait(lambda: clicker.calls)
+        driver.stop()  # the click task has finished: both marks (seen click, click fallback) are pending
+        assert _pending_marks(driver) == 2
+        driver.finish_marks()
         assert emitted == []
     finally:
         driver.stop()
@@ -150,7 +166,9 @@ def test_withdraw_after_retries_until_the_button_exists():
         assert _wait(lambda: "withdraw" in driver.done_clicks)
         views = [c for c in clicker.calls if c[0] == "view"]
         assert len(views) == 3 and views[0][1] == "撤回同意"
-        assert _wait(lambda: any(e.action == "withdrawn" for e in emitted), timeout=4)
+        driver.stop()  # both clicks done; their marks wait out a grace period: run them now
+        assert _pending_marks(driver) == 2
+        driver.finish_marks()
         assert [e.action for e in emitted] == ["granted", "withdrawn"]
     finally:
         driver.stop()
