@@ -29,6 +29,37 @@ def run_lab(network, scenario: str, **kwargs) -> LabProcess:
     return app
 
 
+def _preconsent_leak_sends_identifiers_before_the_dialog(network, app: LabProcess) -> None:
+    from analyzer.lab.scenarios import device_profile
+
+    lines = app.lines()
+    umeng = next(i for i, line in enumerate(lines) if line.endswith("HTTP 200 POST https://ulogs.umeng.com/unify_logs"))
+    assert umeng < next(i for i, line in enumerate(lines) if line.startswith("LAB:DIALOG_SHOWN"))
+    bodies = {r.host: r for r in network.backend.requests}
+    assert device_profile()["android_id"].encode() in bodies["ulogs.umeng.com"].body
+    assert bodies["android.bugly.qq.com"].tls is False, "Bugly's report is the cleartext one"
+
+
+def _overfrequency_counts_are_exact(network, app: LabProcess) -> None:
+    counts = app.counts()
+    assert counts["android.location.LocationManager.getLastKnownLocation"] == 205
+    lines = app.lines()
+    assert lines.index("LAB:LIFECYCLE foreground") < lines.index("LAB:LIFECYCLE background")
+
+
+def _pinned_without_hooks_sends_nothing_pinned(network, app: LabProcess) -> None:
+    assert len(app.lab_lines("PIN_FAILED")) == 2
+    assert {r.path for r in network.backend.requests} == {"/v1/home"}
+
+
+# Checks of one scenario's run that need nothing but that run: made on the same run.
+MORE_CHECKS = {
+    "preconsent_leak": _preconsent_leak_sends_identifiers_before_the_dialog,
+    "overfrequency": _overfrequency_counts_are_exact,
+    "pinned": _pinned_without_hooks_sends_nothing_pinned,
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_without_consent_reaches_expected_hosts(lab_network, name):
@@ -46,28 +77,12 @@ def test_scenario_without_consent_reaches_expected_hosts(lab_network, name):
     assert failed_pins == set(scenario.pinned_hosts)
     for api, count in scenario.counts.items():
         assert app.counts().get(api) == count, api
+    if name in MORE_CHECKS:
+        MORE_CHECKS[name](lab_network, app)
 
 
-@pytest.mark.slow
-def test_preconsent_leak_sends_identifiers_before_the_dialog(lab_network):
-    from analyzer.lab.scenarios import device_profile
-
-    app = run_lab(lab_network, "preconsent_leak")
-    lines = app.lines()
-    umeng = next(i for i, line in enumerate(lines) if line.endswith("HTTP 200 POST https://ulogs.umeng.com/unify_logs"))
-    assert umeng < next(i for i, line in enumerate(lines) if line.startswith("LAB:DIALOG_SHOWN"))
-    bodies = {r.host: r for r in lab_network.backend.requests}
-    assert device_profile()["android_id"].encode() in bodies["ulogs.umeng.com"].body
-    assert bodies["android.bugly.qq.com"].tls is False, "Bugly's report is the cleartext one"
-
-
-@pytest.mark.slow
-def test_overfrequency_counts_are_exact(lab_network):
-    app = run_lab(lab_network, "overfrequency")
-    counts = app.counts()
-    assert counts["android.location.LocationManager.getLastKnownLocation"] == 205
-    lines = app.lines()
-    assert lines.index("LAB:LIFECYCLE foreground") < lines.index("LAB:LIFECYCLE background")
+def test_every_scenario_specific_check_names_a_scenario():
+    assert set(MORE_CHECKS) <= set(SCENARIOS)
 
 
 @pytest.mark.slow
@@ -77,10 +92,3 @@ def test_pinned_succeeds_with_the_proxy_pin_and_ca(lab_network):
     assert app.lab_lines("PIN_FAILED") == []
     paths = {(r.host, r.path) for r in lab_network.backend.requests}
     assert ("api.labshop.example", "/v1/login") in paths and ("pay.labshop.example", "/v1/pay") in paths
-
-
-@pytest.mark.slow
-def test_pinned_without_hooks_sends_nothing_pinned(lab_network):
-    app = run_lab(lab_network, "pinned")
-    assert len(app.lab_lines("PIN_FAILED")) == 2
-    assert {r.path for r in lab_network.backend.requests} == {"/v1/home"}
