@@ -1,5 +1,7 @@
-"""The consent driver end to end on the lab device, through the CLI entry point (in-process): the lab app's own
-consent UI read as a uiautomator tree, tapped from outside, every step stored as evidence."""
+"""The consent driver end to end on the lab device, through the CLI entry point (in-process):
+the lab app's own consent UI read as a uiautomator tree, tapped from outside, every step
+stored as evidence. Two of these sessions are also cases of the scenario x consent matrix
+(test_lab_e2e.py): their expectation is checked here, on the same run."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import io
 
 import pytest
 from PIL import Image
+
+from lab_checks import NONE_DIALOG_TIMEOUT_S, assert_meets_expectation, run_args
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +31,12 @@ def test_withdraw_through_the_apps_settings_with_evidence(cli, tmp_path):
     from analyzer.store.ui_evidence import ui_blob, ui_evidence
 
     db = f"sqlite:///{tmp_path / 'w.db'}"
-    r = cli("run", "--app", "withdraw", "--consent", "withdraw-after=1", "--session", "w", "--dialog-timeout", "10",
-            "-q", db=db, timeout=180)
+    args = run_args("withdraw", "withdraw", "w")  # the matrix's withdraw x withdraw session (--consent withdraw-after=1)
+    assert args[args.index("--consent") + 1] == "withdraw-after=1"
+    r = cli(*args, db=db, timeout=180)
     assert r.returncode == 0, r.stdout + r.stderr
     store = open_store(db)
+    assert_meets_expectation(store, "withdraw", "withdraw", "w", r.stdout)
     session = store.get_session("w")
     steps = [(c["action"], c["via"]) for c in _consent(store, session)]
     assert steps == [("shown", "ui-tree"), ("granted", "ui-tree"), ("withdrawn", "ui-tree")], r.stdout
@@ -54,11 +60,14 @@ def test_data_cleared_between_runs_unless_kept(cli, tmp_path):
     from analyzer.store import open_store
 
     db = f"sqlite:///{tmp_path / 'k.db'}"
-    for name, extra in (("first", ["--consent", "accept"]), ("kept", ["--consent", "none", "--keep-data"]),
-                        ("cleared", ["--consent", "none"])):
-        r = cli("run", "--app", "compliant", *extra, "--session", name, "--dialog-timeout", "8", "-q", db=db, timeout=180)
+    first = cli(*run_args("compliant", "accept", "first"), db=db, timeout=180)  # the matrix's compliant x accept session
+    assert first.returncode == 0, first.stdout + first.stderr
+    for name, extra in (("kept", ["--consent", "none", "--keep-data"]), ("cleared", ["--consent", "none"])):
+        r = cli("run", "--app", "compliant", *extra, "--session", name, "--dialog-timeout", NONE_DIALOG_TIMEOUT_S, "-q",
+                db=db, timeout=180)
         assert r.returncode == 0, r.stdout + r.stderr
     store = open_store(db)
+    assert_meets_expectation(store, "compliant", "accept", "first", first.stdout)
     shown = {n: [c["action"] for c in _consent(store, store.get_session(n))] for n in ("first", "kept", "cleared")}
     assert shown["first"] == ["shown", "granted"]
     assert shown["kept"] == []  # the app remembered the earlier "agreed": no privacy screen
