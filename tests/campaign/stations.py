@@ -58,6 +58,11 @@ class Worker:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(30)
 
+    def terminate(self) -> None:
+        """Ask for a warm shutdown without waiting for it (stop() waits): workers stop together."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -54,6 +54,8 @@ def lab(pg_store, pg_database_url, tmp_path, lab_classes):
         yield {"prefix": prefix, "env": env, "workers": workers, "store": pg_store, "tmp": tmp_path}
     finally:
         for w in workers.values():
+            w.terminate()
+        for w in workers.values():
             w.stop()
         delete_queues(SHARED_BROKER, prefix, names)
 
@@ -116,52 +118,6 @@ def no_app_on_two_devices(store, links) -> None:
             assert b[0] >= a[1], f"{package} on {a[2]} and {b[2]} at once"
 
 
-@pytest.mark.timeout(RUN_TIMEOUT_S + 300)
-def test_campaign_of_4_apps_by_3_plans_on_three_stations(lab):
-    create(lab, "lab12")
-    out = finish(start_run(lab, "lab12"), lab)
-    assert "sent 12 jobs" in out
-    store = lab["store"]
-    links = check_complete(store, "lab12", 12)
-    no_app_on_two_devices(store, links)
-    stations = {link.station for job_links in links.values() for link, _ in job_links}
-    assert stations <= {"st1", "st2", "st3"} and len(stations) >= 2  # the work was spread
-    summary = json.loads(subprocess.run([str(CONSENTRY), "campaign", "status", "lab12", "--summary", "--json"],
-                                        env=lab["env"], capture_output=True, text=True, timeout=120).stdout)
-    rows = {row["app"]: row for row in summary["apps"]}
-    assert rows["preconsent_leak"]["plans"]["accept"] == "violation"
-    assert rows["withdraw"]["plans"]["withdraw-after=1"] == "violation"
-    assert rows["compliant"]["plans"]["accept"] != "violation"
-    assert all(len(row["reports"]) == 3 for row in rows.values())
-
-
-@pytest.mark.timeout(RUN_TIMEOUT_S + 300)
-def test_jobs_sent_to_one_station_run_there(lab):
-    create(lab, "one", apps=("compliant", "preconsent_leak"), plans="accept")
-    out = finish(start_run(lab, "one", SHARED_BROKER, "--station", "st2"), lab)
-    assert "sent 2 jobs of campaign one to station st2" in out
-    links = check_complete(lab["store"], "one", 2)
-    assert {link.station for job_links in links.values() for link, _ in job_links} == {"st2"}
-
-
-@pytest.mark.timeout(RUN_TIMEOUT_S + 300)
-def test_jobs_for_a_device_model_reach_the_stations_of_that_model(lab):
-    from analyzer.lab.scenarios import device_profile_full
-
-    model = device_profile_full()["build"]["MODEL"]  # what the lab device reports, as Build.MODEL
-    apps_file = lab["tmp"] / "model.txt"
-    apps_file.write_text("compliant\n")
-    r = subprocess.run([str(CONSENTRY), "campaign", "create", "model", "--apps", str(apps_file), "--plans", "accept",
-                        "--device-model", model, "--duration", "40", "--dialog-timeout", "3"],
-                       env=lab["env"], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    finish(start_run(lab, "model"), lab)
-    check_complete(lab["store"], "model", 1)
-    from analyzer.campaign.broker import job_queue
-
-    assert job_queue(lab["prefix"], st.get_campaign(lab["store"], "model")) == f"{lab['prefix']}.jobs.model.{model.replace(' ', '-')}"
-
-
 def wait_mid_session(store, name: str, timeout: float = 300.0):
     """A job whose session is recording on a station and has recorded something already."""
     campaign = st.get_campaign(store, name)
@@ -180,16 +136,21 @@ def wait_mid_session(store, name: str, timeout: float = 300.0):
 
 
 @pytest.mark.timeout(RUN_TIMEOUT_S + 300)
-def test_a_station_sigkilled_mid_session_loses_nothing(lab):
-    create(lab, "kill12")
-    run = start_run(lab, "kill12")
+def test_campaign_of_4_apps_by_3_plans_on_three_stations_one_sigkilled_mid_session(lab):
+    """One campaign checks both the spread of 12 jobs over three stations and that a station
+    killed mid-session loses nothing: its job is run again elsewhere, no other job twice."""
+    create(lab, "lab12")
+    run = start_run(lab, "lab12")
     store = lab["store"]
-    job, link = wait_mid_session(store, "kill12")
+    job, link = wait_mid_session(store, "lab12")
     lab["workers"][link.station].sigkill()
-    finish(run, lab)
-
-    links = check_complete(store, "kill12", 12)
+    out = finish(run, lab)
+    assert "sent 12 jobs" in out
+    links = check_complete(store, "lab12", 12)
     no_app_on_two_devices(store, links)
+    stations = {link.station for job_links in links.values() for link, _ in job_links}
+    assert stations <= {"st1", "st2", "st3"} and len(stations) >= 2  # the work was spread
+
     killed = links[job.id]
     assert [(l.attempt, l.station == link.station, status) for l, status in killed] == [
         (1, True, "interrupted"), (2, False, "finished")]
@@ -198,6 +159,38 @@ def test_a_station_sigkilled_mid_session_loses_nothing(lab):
     assert st.get_job(store, job.id).attempts == 2
     interrupted = [s.name for s in store.list_sessions() if s.status == "interrupted"]
     assert interrupted == [link.session_name]  # only the killed session; no other job ran twice
+
+    summary = json.loads(subprocess.run([str(CONSENTRY), "campaign", "status", "lab12", "--summary", "--json"],
+                                        env=lab["env"], capture_output=True, text=True, timeout=120).stdout)
+    rows = {row["app"]: row for row in summary["apps"]}
+    assert rows["preconsent_leak"]["plans"]["accept"] == "violation"
+    assert rows["withdraw"]["plans"]["withdraw-after=1"] == "violation"
+    assert rows["compliant"]["plans"]["accept"] != "violation"
+    assert all(len(row["reports"]) == 3 for row in rows.values())
+
+
+@pytest.mark.timeout(2 * RUN_TIMEOUT_S + 300)
+def test_jobs_sent_to_one_station_or_one_device_model_run_there(lab):
+    """Both ways of routing jobs, one campaign after the other on the same stations."""
+    from analyzer.campaign.broker import job_queue
+    from analyzer.lab.scenarios import device_profile_full
+
+    create(lab, "one", apps=("compliant", "preconsent_leak"), plans="accept")
+    out = finish(start_run(lab, "one", SHARED_BROKER, "--station", "st2"), lab)
+    assert "sent 2 jobs of campaign one to station st2" in out
+    links = check_complete(lab["store"], "one", 2)
+    assert {link.station for job_links in links.values() for link, _ in job_links} == {"st2"}
+
+    model = device_profile_full()["build"]["MODEL"]  # what the lab device reports, as Build.MODEL
+    apps_file = lab["tmp"] / "model.txt"
+    apps_file.write_text("compliant\n")
+    r = subprocess.run([str(CONSENTRY), "campaign", "create", "model", "--apps", str(apps_file), "--plans", "accept",
+                        "--device-model", model, "--duration", "40", "--dialog-timeout", "3"],
+                       env=lab["env"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    finish(start_run(lab, "model"), lab)
+    check_complete(lab["store"], "model", 1)
+    assert job_queue(lab["prefix"], st.get_campaign(lab["store"], "model")) == f"{lab['prefix']}.jobs.model.{model.replace(' ', '-')}"
 
 
 @pytest.fixture
@@ -246,6 +239,8 @@ def test_broker_restart_mid_campaign_loses_no_job(private_rabbit, pg_store, pg_d
         assert "Connection to broker lost" in workers["st1"].tail(10**6)  # the restart really cut the station off
     finally:
         for w in workers.values():
+            w.terminate()
+        for w in workers.values():
             w.stop()
 
 
@@ -266,6 +261,8 @@ def test_redis_broker_runs_a_campaign(pg_store, pg_database_url, tmp_path, lab_c
         finish(start_run(lab, "redis", broker=broker), lab)
         check_complete(pg_store, "redis", 2)
     finally:
+        for w in workers.values():
+            w.terminate()
         for w in workers.values():
             w.stop()
         delete_queues(broker, prefix, ["st1"])
