@@ -8,7 +8,6 @@ from analyzer.store import open_store
 
 
 @pytest.fixture
-def cli_store(tmp_path):
+def cli_store(cli_db):
     """The SQLite store the `cli` fixture's commands use, opened in this process too."""
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    return open_store(url)
+    return open_store(cli_db)
