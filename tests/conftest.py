@@ -194,8 +194,9 @@ def lab_classes() -> Path:
     return ensure_built()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lab_network(tmp_path_factory, lab_classes) -> LabNetwork:
+    """One per test process: every user clears the backend before a run (backend.clear())."""
     from analyzer.lab.backend import LabBackend
     from analyzer.lab.ca import make_truststore, mitmproxy_ca
 
