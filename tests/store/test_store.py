@@ -95,7 +95,7 @@ def test_bodies_are_stored_once(store):
 
 
 def test_large_bodies_are_truncated_with_a_flag_never_dropped(store_url):
-    from analyzer.store.api import Store
+    from analyzer.store.store import Store
 
     base = open_store(store_url)
     small = Store(base.engine, base.url, max_body_bytes=1000)
