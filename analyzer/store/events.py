@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from analyzer.models.events import Event, UnknownEvent
+from analyzer.models.events import Event, StoredEvent, UnknownEvent
 from analyzer.store import models as m
 from analyzer.store.db import StoreError
 from analyzer.store.fit import storable_json
@@ -68,7 +68,8 @@ class EventsMixin:
 
     def iter_events(
         self, session_id: uuid.UUID, *, types: Sequence[str] | None = None, batch: int = 2000
-    ) -> Iterator[m.Event]:
+    ) -> Iterator[StoredEvent]:
+        """A session's events in arrival order, each parsed (``.event``) with its stored time."""
         last_seq = 0
         while True:
             with self.session() as s:
@@ -78,7 +79,8 @@ class EventsMixin:
                 rows = list(s.scalars(q.order_by(m.Event.seq).limit(batch)))
             if not rows:
                 return
-            yield from rows
+            for r in rows:
+                yield StoredEvent(r.seq, r.type, r.ts, r.ts_source_ms, r.origin, r.data or {}, r.received_at, r.warning)
             last_seq = rows[-1].seq
 
     def add_identifier(self, session_id: uuid.UUID, kind: str, value: str, source: str = "manual") -> bool:
