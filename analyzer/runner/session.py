@@ -226,7 +226,7 @@ class SessionRunner:
         )
         if cfg.replay_server:
             from analyzer.runner.flows import flows_after
-            from analyzer.runner.replay import is_unmatched
+            from analyzer.runner.server_replay import is_unmatched
 
             result.replay_unmatched = sum(1 for *_, error in flows_after(self.store, session.id, 0, limit=None) if is_unmatched(error))
         if cfg.analyze and status != "error":
@@ -262,9 +262,9 @@ class SessionRunner:
         scripts = list(plan.extra_scripts)
         options: dict[str, Any] = {"consentry_owns_status": False, **plan.extra_options}
         if self.config.replay_server:
-            from analyzer.runner.replay import replay_proxy_setup
+            from analyzer.runner.server_replay import server_replay_setup
 
-            replay_scripts, replay_options = replay_proxy_setup(
+            replay_scripts, replay_options = server_replay_setup(
                 self.store, self.config.replay_server, unmatched=self.config.replay_unmatched
             )
             scripts += replay_scripts
