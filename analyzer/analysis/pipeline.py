@@ -38,6 +38,7 @@ from analyzer.correlate.timeline import (
     ForegroundTimeline,
     Placement,
     iso,
+    iso_ms,
 )
 from analyzer.models.events import (
     PII_KINDS,
@@ -583,12 +584,6 @@ def frequency_findings(ctx: SessionContext) -> list[Finding]:
             },
         ))
     return out
-
-
-def iso_ms(ms: float) -> str:
-    from analyzer.store.types import from_epoch_ms
-
-    return iso(from_epoch_ms(ms))
 
 
 # -- the run ----------------------------------------------------------------------------

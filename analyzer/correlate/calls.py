@@ -8,9 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from analyzer.correlate.timeline import iso
+from analyzer.correlate.timeline import iso, iso_ms
 from analyzer.models.events import ApiCallEvent, StoredEvent
-from analyzer.store.types import from_epoch_ms
 
 
 def normalize_ret(ret: Any) -> str | None:
@@ -64,7 +63,7 @@ class ApiCall:
             ts_ms=stored.ts_ms,
             first_ts_ms=first_ms,
             ts_iso=iso(stored.ts),
-            first_ts_iso=iso(from_epoch_ms(first_ms)) if first_ms != stored.ts_ms else iso(stored.ts),
+            first_ts_iso=iso_ms(first_ms) if first_ms != stored.ts_ms else iso(stored.ts),
             clock=stored.clock,
         )
 

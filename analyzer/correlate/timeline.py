@@ -28,10 +28,12 @@ the same clock are ordered exactly by their timestamps (an SDK starting 2 ms aft
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from analyzer.models.events import DEVICE_CLOCK, WORKSTATION_CLOCK, ConsentEvent, LifecycleEvent, StoredEvent, UiEvent
+from analyzer.store.types import UTC, from_epoch_ms
 
 PRE, REFUSED, GRANTED, WITHDRAWN, AMBIGUOUS = "pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous"
 EFFECTIVE_ACTIONS = ("granted", "refused", "withdrawn")
@@ -117,10 +119,14 @@ def mark_from_event(stored: StoredEvent, *, derived_action: str | None = None) -
     )
 
 
-def iso(value) -> str:
-    from analyzer.store.types import UTC
-
+def iso(value: dt.datetime) -> str:
+    """How a time leaves the analysis (findings, reports): ISO-8601 UTC, microseconds."""
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def iso_ms(ms: float) -> str:
+    """``iso`` of a workstation time in epoch milliseconds (the analysis' own time)."""
+    return iso(from_epoch_ms(ms))
 
 
 @dataclass
