@@ -15,6 +15,7 @@ import json
 from typing import Any, Iterable, Iterator
 
 from analyzer.correlate.calls import ApiCall
+from analyzer.models.report import Finding
 
 MAX_REQUEST_LINE = 2000
 
@@ -22,6 +23,49 @@ MAX_REQUEST_LINE = 2000
 def finding_id(*parts: Any) -> str:
     canonical = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def new_finding(
+    *,
+    id: str,
+    rules: dict[str, Any],
+    phase: str,
+    pii_type: str | None,
+    ts: str,
+    evidence: dict[str, Any],
+    sdk: Any = None,
+    flow: dict[str, Any] | None = None,
+    location: str | None = None,
+    encoding: Iterable[str] = (),
+    destination: dict[str, Any] | None = None,
+) -> Finding:
+    """The one way a finding comes to be: the report's typed ``Finding``, validated here.
+
+    ``rules`` is what ``rule_fields`` gives (rule, rules, rule_confidence, confidence);
+    ``sdk`` the catalogue entry the finding is attributed to (its id, name, organisation).
+    The pipeline builds findings only through this; the store keeps ``finding_json`` of
+    it and reports read that back into the same type.
+    """
+    return Finding.model_validate({
+        "id": id,
+        **rules,
+        "phase": phase,
+        "pii_type": pii_type,
+        "flow": flow,
+        "location": location,
+        "encoding": list(encoding),
+        "destination": destination,
+        "sdk": sdk.id if sdk else None,
+        "sdk_name": sdk.name if sdk else None,
+        "organisation": sdk.organisation if sdk else None,
+        "ts": ts,
+        "evidence": evidence,
+    })
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding as stored and as the report JSON carries it: the fields it was built with."""
+    return finding.model_dump(mode="json", exclude_unset=True)
 
 
 def api_call_ref(call: ApiCall, sdk: str | None) -> dict[str, Any]:
@@ -41,8 +85,9 @@ def request_line(method: str, url: str) -> str:
     return line if len(line) <= MAX_REQUEST_LINE else line[:MAX_REQUEST_LINE] + "…"
 
 
-def sort_key(finding: dict[str, Any]) -> tuple[str, str]:
-    return (finding["ts"], finding["id"])
+def sort_key(finding: Finding) -> tuple[str, str]:
+    """Findings are listed by time, then id (stable whatever order the rules found them)."""
+    return (finding.ts, finding.id)
 
 
 def finding_rules(finding: dict[str, Any]) -> list[str]:

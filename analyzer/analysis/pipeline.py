@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from analyzer import __version__
-from analyzer.analysis.findings import api_call_ref, finding_id, request_line, rule_counts, sort_key
+from analyzer.analysis.findings import (
+    api_call_ref,
+    finding_id,
+    finding_json,
+    new_finding,
+    request_line,
+    rule_counts,
+    sort_key,
+)
 from analyzer.attribution import PartyVerdict, SignatureTable, frame_class
 from analyzer.attribution.catalogue import session_signatures
 from analyzer.rules.declared import DeclaredPractice, disclosure_rule_infos, session_declaration
@@ -30,10 +38,20 @@ from analyzer.correlate.timeline import (
     ForegroundTimeline,
     Placement,
     iso,
+    iso_ms,
 )
-from analyzer.models.events import PII_KINDS, CryptoEvent, EventParseError, parse_event
+from analyzer.models.events import (
+    PII_KINDS,
+    ApiCallEvent,
+    ConsentEvent,
+    CryptoEvent,
+    LifecycleEvent,
+    UiEvent,
+    UnknownEvent,
+)
 from analyzer.models.flow import FlowRecord
 from analyzer.models.match import Match
+from analyzer.models.report import Finding
 from analyzer.rules import RulesConfig, Ruleset, load_ruleset
 from analyzer.rules.engine import Hit, api_phase_hit, flow_hits, peak_window
 from analyzer.store.types import to_epoch_ms
@@ -46,7 +64,7 @@ SCANNED_DIRECTIONS = ("request", "ws_client")
 @dataclass
 class AnalysisResult:
     run_id: Any
-    findings: list[dict[str, Any]]
+    findings: list[dict[str, Any]]  # as stored: finding_json of each Finding
     stats: dict[str, Any]
     verdicts: dict[str, Any]
 
@@ -85,33 +103,29 @@ def first_party_domains(session: Any, extra: Iterable[str] = ()) -> tuple[str, .
 
 
 def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signatures: SignatureTable | None = None) -> SessionContext:
-    consent_rows, click_rows, lifecycle_rows, calls, crypto = [], [], [], [], []
+    consent, clicks, lifecycle, calls, crypto = [], [], [], [], []
     unreadable = 0
-    for row in store.iter_events(session.id, types=["consent", "ui", "lifecycle", "api_call", "crypto"]):
-        if row.type == "consent":
-            consent_rows.append(row)
-        elif row.type == "ui":
-            if (row.data or {}).get("action") == "click":
-                click_rows.append(row)
-        elif row.type == "lifecycle":
-            lifecycle_rows.append(row)
-        elif row.type == "api_call":
-            calls.append(ApiCall.from_row(row))
-        elif row.type == "crypto":
-            try:
-                ev = parse_event(row.data)
-            except EventParseError:
-                unreadable += 1
-                continue
-            if isinstance(ev, CryptoEvent):
-                crypto.append(ev)
+    for stored in store.iter_events(session.id, types=["consent", "ui", "lifecycle", "api_call", "crypto"]):
+        ev = stored.event
+        if isinstance(ev, UnknownEvent):  # stored by an older version, no longer valid
+            unreadable += 1
+        elif isinstance(ev, ConsentEvent):
+            consent.append(stored)
+        elif isinstance(ev, UiEvent):
+            clicks.append(stored)
+        elif isinstance(ev, LifecycleEvent):
+            lifecycle.append(stored)
+        elif isinstance(ev, ApiCallEvent):
+            calls.append(ApiCall.from_event(stored))
+        elif isinstance(ev, CryptoEvent):
+            crypto.append(ev)
     uncertainty = float(session.clock_uncertainty_ms or 0.0)
     timeline = ConsentTimeline.build(
-        consent_rows, click_rows, uncertainty_ms=uncertainty, floor_ms=config.ambiguity_floor_ms,
+        consent, clicks, uncertainty_ms=uncertainty, floor_ms=config.ambiguity_floor_ms,
         ui_consent_near_ms=config.ui_consent_near_ms,
     )
     foreground = ForegroundTimeline.build(
-        lifecycle_rows, grace_ms=config.background_grace_ms, floor_ms=config.ambiguity_floor_ms, uncertainty_ms=uncertainty,
+        lifecycle, grace_ms=config.background_grace_ms, floor_ms=config.ambiguity_floor_ms, uncertainty_ms=uncertainty,
     )
     disabled = set(config.disabled_rules)
     signatures = signatures or session_signatures(session)
@@ -132,9 +146,30 @@ def load_context(store, session, ruleset: Ruleset, config: RulesConfig, *, signa
         call_index=CallIndex(calls),
         crypto_events=crypto,
         signatures=signatures,
-        stats={"unreadable_crypto_events": unreadable} if unreadable else {},
+        stats={"unreadable_events": unreadable} if unreadable else {},
         declared=declared,
     )
+
+
+# The context of the latest analysis run in this process: a report built right after its
+# analysis, or several reports of one run, read the session's events once. Keyed by the
+# run and the session's event count, so a mark added since is never missed.
+_LAST_CONTEXT: dict[tuple[str, Any, int], SessionContext] = {}
+
+
+def run_context(store, session, run, ruleset: Ruleset, config: RulesConfig, *, events: int) -> SessionContext:
+    """The analysis context of ``run`` (computed by the run itself when it ran in this process)."""
+    key = (store.url, run.id, events)
+    ctx = _LAST_CONTEXT.get(key)
+    if ctx is None:
+        ctx = load_context(store, session, ruleset, config)
+        _remember_context(key, ctx)
+    return ctx
+
+
+def _remember_context(key: tuple[str, Any, int], ctx: SessionContext) -> None:
+    _LAST_CONTEXT.clear()  # one run's context at a time: a corpus replay must not pile them up
+    _LAST_CONTEXT[key] = ctx
 
 
 # -- flows ------------------------------------------------------------------------------
@@ -319,7 +354,7 @@ def _item_evidence(ctx: SessionContext, side: _FlowSide, item: list[Match], hits
     return evidence
 
 
-def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequence[Match]) -> list[dict[str, Any]]:
+def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequence[Match]) -> list[Finding]:
     """One finding per personal-data item in this request, with every rule it breaks."""
     if not matches:
         return []
@@ -331,21 +366,19 @@ def flow_findings(ctx: SessionContext, flow: FlowRecord, seq: int, matches: Sequ
         hits = _item_hits(ctx, side, item, sdk, producer)
         if not hits:
             continue
-        out.append({
-            "id": finding_id("flow", seq, *_item_key(m)),
-            **rule_fields(hits),
-            "phase": side.placement.phase,
-            "pii_type": m.pii_type,
-            "flow": side.ref,
-            "location": m.location,
-            "encoding": list(m.encoding),
-            "destination": side.destination,
-            "sdk": sdk.id if sdk else None,
-            "sdk_name": sdk.name if sdk else None,
-            "organisation": sdk.organisation if sdk else None,
-            "ts": side.ref["ts"],
-            "evidence": _item_evidence(ctx, side, item, hits, producer, producer_sdk, basis),
-        })
+        out.append(new_finding(
+            id=finding_id("flow", seq, *_item_key(m)),
+            rules=rule_fields(hits),
+            phase=side.placement.phase,
+            pii_type=m.pii_type,
+            flow=side.ref,
+            location=m.location,
+            encoding=m.encoding,
+            destination=side.destination,
+            sdk=sdk,
+            ts=side.ref["ts"],
+            evidence=_item_evidence(ctx, side, item, hits, producer, producer_sdk, basis),
+        ))
     return out
 
 
@@ -462,7 +495,7 @@ def _call_hits(ctx: SessionContext, call: ApiCall) -> list[tuple[Hit, Placement]
     return hits
 
 
-def api_findings(ctx: SessionContext) -> list[dict[str, Any]]:
+def api_findings(ctx: SessionContext) -> list[Finding]:
     """One finding per (API, kind, SDK, value, phase) group of calls, with every rule it breaks."""
     groups: dict[tuple, _CallGroup] = {}
     for call in sorted(ctx.calls, key=lambda c: (c.first_ts_ms, c.seq)):
@@ -483,7 +516,7 @@ def api_findings(ctx: SessionContext) -> list[dict[str, Any]]:
     return [_call_finding(ctx, g) for g in groups.values()]
 
 
-def _call_finding(ctx: SessionContext, g: _CallGroup) -> dict[str, Any]:
+def _call_finding(ctx: SessionContext, g: _CallGroup) -> Finding:
     call = g.first
     sdk = ctx.signatures.get(g.sdk)
     hits = merge_hits(ctx, g.hits)
@@ -500,24 +533,18 @@ def _call_finding(ctx: SessionContext, g: _CallGroup) -> dict[str, Any]:
     if notes:
         evidence["note"] = next(iter(notes.values()))
         evidence["rule_notes"] = notes
-    return {
-        "id": finding_id("api", call.seq, call.kind, call.api, g.sdk, call.value, g.phase),
-        **rule_fields(hits),
-        "phase": g.phase,
-        "pii_type": call.kind,
-        "flow": None,
-        "location": None,
-        "encoding": [],
-        "destination": None,
-        "sdk": g.sdk,
-        "sdk_name": sdk.name if sdk else None,
-        "organisation": sdk.organisation if sdk else None,
-        "ts": call.first_ts_iso,
-        "evidence": evidence,
-    }
+    return new_finding(
+        id=finding_id("api", call.seq, call.kind, call.api, g.sdk, call.value, g.phase),
+        rules=rule_fields(hits),
+        phase=g.phase,
+        pii_type=call.kind,
+        sdk=sdk,
+        ts=call.first_ts_iso,
+        evidence=evidence,
+    )
 
 
-def frequency_findings(ctx: SessionContext) -> list[dict[str, Any]]:
+def frequency_findings(ctx: SessionContext) -> list[Finding]:
     if "over-frequency-collection" not in ctx.enabled:
         return []
     groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
@@ -535,23 +562,14 @@ def frequency_findings(ctx: SessionContext) -> list[dict[str, Any]]:
         placement = ctx.timeline.place(peak.start_ms, first.clock)
         sdk = ctx.signatures.get(sdk_id)
         kinds = sorted({c.kind for c in calls if c.kind})
-        out.append({
-            "id": finding_id("over-frequency-collection", placement.phase, kinds[0] if kinds else None, "api", first.seq, api, sdk_id),
-            "rule": "over-frequency-collection",
-            "rules": ["over-frequency-collection"],
-            "rule_confidence": {"over-frequency-collection": "high"},
-            "phase": placement.phase,
-            "pii_type": kinds[0] if kinds else None,
-            "flow": None,
-            "location": None,
-            "encoding": [],
-            "destination": None,
-            "sdk": sdk_id,
-            "sdk_name": sdk.name if sdk else None,
-            "organisation": sdk.organisation if sdk else None,
-            "confidence": "high",
-            "ts": iso_ms(peak.start_ms),
-            "evidence": {
+        out.append(new_finding(
+            id=finding_id("over-frequency-collection", placement.phase, kinds[0] if kinds else None, "api", first.seq, api, sdk_id),
+            rules=rule_fields({"over-frequency-collection": Hit("over-frequency-collection", placement.phase, "high")}),
+            phase=placement.phase,
+            pii_type=kinds[0] if kinds else None,
+            sdk=sdk,
+            ts=iso_ms(peak.start_ms),
+            evidence={
                 "value": at_peak.value,
                 "stack": list(at_peak.stack),
                 "api_call": api_call_ref(at_peak, sdk_id),
@@ -564,14 +582,8 @@ def frequency_findings(ctx: SessionContext) -> list[dict[str, Any]]:
                 "last_ts": max(calls, key=lambda c: c.ts_ms).ts_iso,
                 "peak_end_ts": iso_ms(peak.end_ms),
             },
-        })
+        ))
     return out
-
-
-def iso_ms(ms: float) -> str:
-    from analyzer.store.types import from_epoch_ms
-
-    return iso(from_epoch_ms(ms))
 
 
 # -- the run ----------------------------------------------------------------------------
@@ -635,7 +647,8 @@ def analyze_session(
         store.fail_run(run_id, f"{type(exc).__name__}: {str(exc)[:200]}")
         raise
     findings.sort(key=sort_key)
-    counts = rule_counts(findings)
+    stored = [finding_json(f) for f in findings]
+    counts = rule_counts(stored)
     verdicts = {rule: counts.get(rule, 0) for rule in rs.rule_ids if rule in ctx.enabled}
     stats = {
         **ctx.stats,
@@ -651,12 +664,13 @@ def analyze_session(
         "first_party_domains": list(ctx.first_party),
         "elapsed_s": round(time.monotonic() - started, 3),
     }
-    store.finish_run(run_id, findings, stats=stats, verdicts=verdicts)
-    return AnalysisResult(run_id, findings, stats, verdicts)
+    store.finish_run(run_id, stored, stats=stats, verdicts=verdicts)
+    _remember_context((store.url, run_id, store.counts(session.id)["events"]), ctx)
+    return AnalysisResult(run_id, stored, stats, verdicts)
 
 
-def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    findings: list[dict[str, Any]] = []
+def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[Finding], dict[str, Any]]:
+    findings: list[Finding] = []
     scanned = with_pii = matches_total = 0
     notes: list[str] = []
     from analyzer.decode.limits import DecodeLimits, SessionBudget

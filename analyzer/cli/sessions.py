@@ -10,7 +10,7 @@ import typer
 
 from analyzer.cli.common import CliError, console, open_store, print_json
 from analyzer.cli.common import table as cli_table
-from analyzer.models.events import events_json_schema
+from analyzer.models.events import ConsentEvent, events_json_schema
 from analyzer.store.types import utcnow
 
 sessions_app = typer.Typer(help="List and inspect recorded sessions.", no_args_is_help=True)
@@ -30,13 +30,14 @@ def session_overview(store, name: str) -> dict[str, Any]:
     counts = store.counts(row.id)
     consent = [
         {
-            "ts": _iso(ev.ts),
-            "action": ev.data.get("action"),
-            "source": ev.data.get("source"),
-            "sdk": ev.data.get("sdk"),
-            "origin": ev.origin,
+            "ts": _iso(stored.ts),
+            "action": stored.event.action,
+            "source": stored.event.source,
+            "sdk": stored.event.sdk,
+            "origin": stored.origin,
         }
-        for ev in store.iter_events(row.id, types=["consent"])
+        for stored in store.iter_events(row.id, types=["consent"])
+        if isinstance(stored.event, ConsentEvent)
     ]
     run = store.current_run(row.id)
     return {

@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from analyzer.correlate.timeline import clock_of_origin, iso
-from analyzer.store.types import from_epoch_ms, to_epoch_ms
+from analyzer.correlate.timeline import iso, iso_ms
+from analyzer.models.events import ApiCallEvent, StoredEvent
 
 
 def normalize_ret(ret: Any) -> str | None:
@@ -44,29 +44,27 @@ class ApiCall:
     clock: str
 
     @classmethod
-    def from_row(cls, row) -> "ApiCall":
-        data = row.data or {}
-        ts_ms = to_epoch_ms(row.ts)
-        offset = (row.ts_source_ms or 0.0) - ts_ms  # device minus workstation for this event
-        first = data.get("first_ts")
-        first_ms = ts_ms
-        if isinstance(first, (int, float)) and not isinstance(first, bool) and first <= (row.ts_source_ms or first):
-            first_ms = float(first) - offset
-        stack = data.get("stack") or []
-        count = data.get("count", 1)
+    def from_event(cls, stored: StoredEvent) -> "ApiCall | None":
+        """The call a stored api_call event reports; None for one that no longer parses."""
+        ev = stored.event
+        if not isinstance(ev, ApiCallEvent):
+            return None
+        first_ms = stored.ts_ms
+        if ev.first_ts is not None and ev.first_ts <= ev.ts:
+            first_ms = stored.workstation_ms(ev.first_ts)
         return cls(
-            seq=row.seq,
-            api=str(data.get("api", "")),
-            kind=data.get("kind"),
-            ret=data.get("ret"),
-            value=normalize_ret(data.get("ret")),
-            stack=tuple(str(f) for f in stack if isinstance(f, (str, int, float))),
-            count=count if isinstance(count, int) and not isinstance(count, bool) and count >= 1 else 1,
-            ts_ms=ts_ms,
+            seq=stored.seq,
+            api=ev.api,
+            kind=ev.kind,
+            ret=ev.ret,
+            value=normalize_ret(ev.ret),
+            stack=tuple(ev.stack),
+            count=ev.count,
+            ts_ms=stored.ts_ms,
             first_ts_ms=first_ms,
-            ts_iso=iso(row.ts),
-            first_ts_iso=iso(from_epoch_ms(first_ms)) if first_ms != ts_ms else iso(row.ts),
-            clock=clock_of_origin(row.origin),
+            ts_iso=iso(stored.ts),
+            first_ts_iso=iso_ms(first_ms) if first_ms != stored.ts_ms else iso(stored.ts),
+            clock=stored.clock,
         )
 
     def ret_json(self) -> Any:

@@ -28,14 +28,16 @@ the same clock are ordered exactly by their timestamps (an SDK starting 2 ms aft
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from analyzer.store.types import to_epoch_ms
+from analyzer.models.events import DEVICE_CLOCK, WORKSTATION_CLOCK, ConsentEvent, LifecycleEvent, StoredEvent, UiEvent
+from analyzer.store.types import UTC, from_epoch_ms
 
 PRE, REFUSED, GRANTED, WITHDRAWN, AMBIGUOUS = "pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous"
 EFFECTIVE_ACTIONS = ("granted", "refused", "withdrawn")
-DEVICE, WORKSTATION = "device", "workstation"
+DEVICE, WORKSTATION = DEVICE_CLOCK, WORKSTATION_CLOCK
 
 # Lower-case fragments; withdraw is tested first, then refuse ("不同意" contains "同意").
 WITHDRAW_WORDS = ("撤回", "withdraw", "revoke")
@@ -55,11 +57,6 @@ def classify_click(text: str | None) -> str | None:
     if any(w in lower for w in ACCEPT_WORDS):
         return "granted"
     return None
-
-
-def clock_of_origin(origin: str) -> str:
-    """Hook and imported events carry device time; manual marks workstation time."""
-    return WORKSTATION if origin == "manual" else DEVICE
 
 
 @dataclass(frozen=True)
@@ -103,27 +100,33 @@ def _next_state(state: str, action: str) -> str:
     return state
 
 
-def mark_from_row(row, *, derived_action: str | None = None) -> Mark:
-    data = row.data or {}
+def mark_from_event(stored: StoredEvent, *, derived_action: str | None = None) -> Mark:
+    """A consent event, or a click that reads as one (``derived_action``), as a timeline mark."""
+    ev = stored.event
+    consent = ev if isinstance(ev, ConsentEvent) else None
     return Mark(
-        ts_ms=to_epoch_ms(row.ts),
-        action=derived_action or data.get("action", ""),
-        source="ui" if derived_action else str(data.get("source") or row.origin),
-        clock=clock_of_origin(row.origin),
-        seq=row.seq,
-        ts_iso=iso(row.ts),
-        ts_device_ms=row.ts_source_ms,
-        sdk=data.get("sdk"),
-        text=data.get("text"),
-        api=data.get("api"),
+        ts_ms=stored.ts_ms,
+        action=derived_action or (consent.action if consent else ""),
+        source="ui" if derived_action else str((consent.source if consent else None) or stored.origin),
+        clock=stored.clock,
+        seq=stored.seq,
+        ts_iso=iso(stored.ts),
+        ts_device_ms=stored.ts_source_ms,
+        sdk=consent.sdk if consent else None,
+        text=getattr(ev, "text", None),
+        api=consent.api if consent else None,
         derived_from_click=derived_action is not None,
     )
 
 
-def iso(value) -> str:
-    from analyzer.store.types import UTC
-
+def iso(value: dt.datetime) -> str:
+    """How a time leaves the analysis (findings, reports): ISO-8601 UTC, microseconds."""
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def iso_ms(ms: float) -> str:
+    """``iso`` of a workstation time in epoch milliseconds (the analysis' own time)."""
+    return iso(from_epoch_ms(ms))
 
 
 @dataclass
@@ -141,23 +144,25 @@ class ConsentTimeline:
     @classmethod
     def build(
         cls,
-        consent_rows: Iterable,
-        click_rows: Iterable = (),
+        consent_events: Iterable[StoredEvent],
+        click_events: Iterable[StoredEvent] = (),
         *,
         uncertainty_ms: float = 0.0,
         floor_ms: float = 5.0,
         ui_consent_near_ms: float = 2000.0,
     ) -> "ConsentTimeline":
-        explicit = [mark_from_row(r) for r in consent_rows if (r.data or {}).get("action")]
+        explicit = [mark_from_event(e) for e in consent_events if isinstance(e.event, ConsentEvent)]
         user_side = [m for m in explicit if m.source != "sdk_api"]
-        for row in click_rows:
-            action = classify_click((row.data or {}).get("text"))
+        for click in click_events:
+            ev = click.event
+            if not isinstance(ev, UiEvent) or ev.action != "click":
+                continue
+            action = classify_click(ev.text)
             if action is None:
                 continue
-            ts = to_epoch_ms(row.ts)
-            if any(m.action == action and abs(m.ts_ms - ts) <= ui_consent_near_ms for m in user_side):
+            if any(m.action == action and abs(m.ts_ms - click.ts_ms) <= ui_consent_near_ms for m in user_side):
                 continue
-            derived = mark_from_row(row, derived_action=action)
+            derived = mark_from_event(click, derived_action=action)
             explicit.append(derived)
         marks = sorted(explicit, key=lambda m: (m.ts_ms, m.seq))
         user_marks = [m for m in marks if m.source != "sdk_api" and m.action in EFFECTIVE_ACTIONS]
@@ -212,12 +217,14 @@ class ForegroundTimeline:
     uncertainty_ms: float = 0.0
 
     @classmethod
-    def build(cls, lifecycle_rows: Iterable, *, grace_ms: float = 1000.0, floor_ms: float = 5.0, uncertainty_ms: float = 0.0) -> "ForegroundTimeline":
+    def build(cls, lifecycle_events: Iterable[StoredEvent], *, grace_ms: float = 1000.0, floor_ms: float = 5.0, uncertainty_ms: float = 0.0) -> "ForegroundTimeline":
         changes = []
-        for row in lifecycle_rows:
-            state = (row.data or {}).get("state")
-            mapped = {"foreground": "foreground", "background": "background"}.get(state, "unknown")
-            changes.append((to_epoch_ms(row.ts), mapped, clock_of_origin(row.origin), row.seq))
+        for stored in lifecycle_events:
+            ev = stored.event
+            if not isinstance(ev, LifecycleEvent):
+                continue
+            mapped = {"foreground": "foreground", "background": "background"}.get(ev.state, "unknown")
+            changes.append((stored.ts_ms, mapped, stored.clock, stored.seq))
         changes.sort(key=lambda c: (c[0], c[3]))
         return cls([(t, s, c) for t, s, c, _ in changes], grace_ms, floor_ms, max(0.0, uncertainty_ms or 0.0))
 

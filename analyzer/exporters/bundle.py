@@ -48,10 +48,8 @@ def canonical_hash(manifest: dict[str, Any]) -> str:
 
 
 def _tool_info() -> dict[str, Any]:
-    try:
-        from mitmproxy.version import VERSION as mitmproxy_version
-    except ImportError:  # pragma: no cover - mitmproxy is a dependency
-        mitmproxy_version = None
+    from mitmproxy.version import VERSION as mitmproxy_version
+
     return {"name": "consentry", "version": __version__, "mitmproxy": mitmproxy_version,
             "python": platform.python_version()}
 
@@ -76,13 +74,11 @@ def session_document(store, session) -> dict[str, Any]:
 
 
 def _report_files(store, session_name: str, directory: Path, *, lang: str = "en", redact: bool = False) -> list[str]:
-    """report.json and report.html (in lang, masked with redact), when the report builder is installed."""
-    try:
-        from analyzer.report import redact_report
-        from analyzer.report.build import build_report
-        from analyzer.report.html import render_html
-    except ImportError:
-        return []
+    """report.json and report.html (in lang, masked with redact)."""
+    from analyzer.report import redact_report
+    from analyzer.report.build import build_report
+    from analyzer.report.html import render_html
+
     report = build_report(store, session_name)
     if redact:
         report = redact_report(report)

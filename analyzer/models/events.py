@@ -8,7 +8,10 @@ instead of an error, so a newer agent never breaks an older host.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal, Union
 
@@ -168,3 +171,49 @@ def events_json_schema() -> dict[str, Any]:
         "source. Events of other types are accepted and kept verbatim with a warning."
     )
     return schema
+
+
+DEVICE_CLOCK, WORKSTATION_CLOCK = "device", "workstation"
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One event as the store gives it back: the parsed event and where it sits in the session.
+
+    ``ts`` is workstation time (UTC): the device-clock offset was applied once, when the
+    event was stored; ``ts_source_ms`` is the time the source reported. ``data`` is the
+    stored JSON, verbatim (exports write it back byte for byte).
+    """
+
+    seq: int
+    type: str
+    ts: dt.datetime
+    ts_source_ms: float
+    origin: str
+    data: dict[str, Any]
+    received_at: dt.datetime | None = None
+    warning: str | None = None
+
+    @functools.cached_property
+    def event(self) -> Event:
+        """The typed event; one stored by an older version that no longer validates comes
+        back as an UnknownEvent whose warning says why (readers skip it, never crash)."""
+        try:
+            return parse_event(self.data)
+        except EventParseError as exc:
+            return UnknownEvent(type=self.type, ts=self.ts_source_ms, raw=dict(self.data or {}), warning=str(exc))
+
+    @functools.cached_property
+    def ts_ms(self) -> float:
+        """Workstation time as epoch milliseconds: the one number the analysis orders by."""
+        return self.ts.timestamp() * 1000.0
+
+    @property
+    def clock(self) -> str:
+        """Hook and imported events were timed by the device; manual marks by the workstation."""
+        return WORKSTATION_CLOCK if self.origin == "manual" else DEVICE_CLOCK
+
+    def workstation_ms(self, source_ms: float) -> float:
+        """Another time the same source reported (e.g. an api_call's first_ts), on the
+        workstation clock: shifted by the offset this event was stored with."""
+        return source_ms - (self.ts_source_ms - self.ts_ms)

@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from analyzer.analysis.pipeline import analyze_session
+from analyzer.rules import available_rulesets as _available_rulesets
 from analyzer.store import SessionNotFound, Store, StoreError
 
 
@@ -24,29 +26,8 @@ class ReplayError(Exception):
 
 
 # -- the analysis pipeline ----------------------------------------------------------------
-
-
-_NO_PIPELINE = "the analysis pipeline (analyzer.analysis) is not available in this installation"
-
-
-def _analysis():
-    try:
-        from analyzer import analysis
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("analyzer.analysis"):
-            raise ReplayError(_NO_PIPELINE) from None
-        raise
-    if not hasattr(analysis, "analyze_session"):
-        raise ReplayError(_NO_PIPELINE)
-    return analysis
-
-
 def available_rulesets() -> list[str]:
-    try:
-        from analyzer.rules import available_rulesets as _available
-    except ModuleNotFoundError:
-        return []
-    return [str(v) for v in _available()]
+    return [str(v) for v in _available_rulesets()]
 
 
 def check_ruleset(ruleset: str | None) -> None:
@@ -60,7 +41,7 @@ def check_ruleset(ruleset: str | None) -> None:
 def analyze(store: Store, name: str, *, ruleset: str | None = None, progress: Callable[..., Any] | None = None):
     """analyze_session, with its failures as one-line ReplayErrors."""
     try:
-        return _analysis().analyze_session(store, name, ruleset=ruleset, progress=progress)
+        return analyze_session(store, name, ruleset=ruleset, progress=progress)
     except (ReplayError, SessionNotFound):
         raise
     except (StoreError, ValueError, LookupError) as exc:
@@ -259,7 +240,6 @@ def replay_all(
     ``on_progress(done, total, session_name)`` is called after each session.
     """
     check_ruleset(ruleset)
-    _analysis()  # fail once, up front, when there is no pipeline at all
     started = time.perf_counter()
     names = [s.name for s in store.list_sessions(app=app)]
     corpus = CorpusOutcome()

@@ -14,7 +14,7 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.analysis.digest import session_digests
-from analyzer.analysis.pipeline import analyze_session, app_called, call_sdk, load_context
+from analyzer.analysis.pipeline import analyze_session, app_called, call_sdk, run_context
 from analyzer.correlate.timeline import iso
 from analyzer.models.events import PII_KINDS
 from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
@@ -39,9 +39,9 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
     findings = annotate(store, session.id, store.findings(run.id))
     rs = _ruleset_of(run.ruleset_version)
     config = rs.config((run.stats or {}).get("config"))
-    ctx = load_context(store, session, rs, config)
-    rs = ctx.ruleset  # with the disclosure rules when the session declares its practice
     counts = store.counts(session.id)
+    ctx = run_context(store, session, run, rs, config, events=counts["events"])  # the run's own, when it ran here
+    rs = ctx.ruleset  # with the disclosure rules when the session declares its practice
     transition_seqs = {t.mark.seq for t in ctx.timeline.transitions}
     api_calls, calls_total = _api_calls(ctx)
     ui = consent_ui_details(store, session.id)

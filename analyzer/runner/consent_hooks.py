@@ -52,7 +52,7 @@ class Clicker(Protocol):
 class HookConsentDriver:
     """Turns ``ui`` events into clicks per the plan, and clicks into consent events.
 
-    ``observe`` is called from the Frida message thread; clicks run on the driver's
+    ``observe`` is called from the runner's inbox thread (analyzer/runner/inbox.py); clicks run on the driver's
     own thread so a slow RPC never stalls event recording.
     """
 

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from analyzer.models.events import ConsentEvent
 from analyzer.runner.consent import parse_consent_plan
 from analyzer.runner.expectations import CheckResult, check_counts, check_findings, stored_api_counts
 from analyzer.runner.progress import Progress
@@ -175,10 +176,10 @@ def consent_carried_out(store, session_name: str) -> list[tuple[str, str]]:
     """The consent steps the driver recorded in a session: (action, via), in order."""
     session_id = store.get_session(session_name).id
     out = []
-    for row in store.iter_events(session_id, types=["consent"]):
-        data = row.data or {}
-        if data.get("source") == "ui" and data.get("via"):
-            out.append((str(data.get("action")), str(data.get("via"))))
+    for stored in store.iter_events(session_id, types=["consent"]):
+        ev = stored.event
+        if isinstance(ev, ConsentEvent) and ev.source == "ui" and ev.via:
+            out.append((ev.action, ev.via))
     return out
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from analyzer.models.events import ApiCallEvent
+
 
 @dataclass
 class CheckResult:
@@ -126,9 +128,8 @@ def check_counts(result: CheckResult, app_counts: dict[str, int], stored_counts:
 
 def stored_api_counts(store, session_id) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for row in store.iter_events(session_id, types=["api_call"]):
-        data = row.data or {}
-        api = data.get("api")
-        if api:
-            counts[api] = counts.get(api, 0) + int(data.get("count") or 1)
+    for stored in store.iter_events(session_id, types=["api_call"]):
+        ev = stored.event
+        if isinstance(ev, ApiCallEvent) and ev.api:
+            counts[ev.api] = counts.get(ev.api, 0) + ev.count
     return counts

@@ -33,6 +33,7 @@ from analyzer.models.events import ConsentEvent, Event
 from analyzer.runner.clock import ClockEstimate, estimate_offset, frida_clock_probe
 from analyzer.runner.appstate import prepare_app_state
 from analyzer.runner.consent import ConsentDriver, ConsentPlan, HookConsentDriver, shows_ui_tree
+from analyzer.runner.inbox import CallbackInbox
 from analyzer.runner.progress import Progress
 from analyzer.runner.status import EndSignals, decide_status
 from analyzer.store.types import utcnow
@@ -138,6 +139,8 @@ class SessionRunner:
         self._we_detach = False
         self._wake = threading.Event()
         self._last_flow_seq = 0
+        # Frida's callbacks only enqueue; this thread runs them (store writes, driver, output)
+        self.inbox = CallbackInbox()
 
     # -- control from other threads / signal handlers ----------------------------------------
     def request_stop(self, why: str = "SIGINT") -> None:
@@ -223,7 +226,7 @@ class SessionRunner:
         )
         if cfg.replay_server:
             from analyzer.runner.flows import flows_after
-            from analyzer.runner.replay import is_unmatched
+            from analyzer.runner.server_replay import is_unmatched
 
             result.replay_unmatched = sum(1 for *_, error in flows_after(self.store, session.id, 0, limit=None) if is_unmatched(error))
         if cfg.analyze and status != "error":
@@ -259,9 +262,9 @@ class SessionRunner:
         scripts = list(plan.extra_scripts)
         options: dict[str, Any] = {"consentry_owns_status": False, **plan.extra_options}
         if self.config.replay_server:
-            from analyzer.runner.replay import replay_proxy_setup
+            from analyzer.runner.server_replay import server_replay_setup
 
-            replay_scripts, replay_options = replay_proxy_setup(
+            replay_scripts, replay_options = server_replay_setup(
                 self.store, self.config.replay_server, unmatched=self.config.replay_unmatched
             )
             scripts += replay_scripts
@@ -326,16 +329,17 @@ class SessionRunner:
         config = {"canary": canary, "batch_ms": self.config.batch_ms, "stack_depth": self.config.stack_depth,
                   "proxy_ca_pem": self._proxy_ca_pem()}
         target = process or self.app
-        on_detached = self._on_detached if process is None else self._on_other_detached
+        on_detached = self.inbox.deliver(self._on_detached if process is None else self._on_other_detached)
+        on_event, on_protocol = self.inbox.deliver(self._on_event), self.inbox.deliver(self._on_protocol)
         if process is not None:
             config["process"] = process.name
         if self._hooks_factory is not None:
-            hooks = self._hooks_factory(target, config, self._on_event, self._on_protocol, on_detached)
+            hooks = self._hooks_factory(target, config, on_event, on_protocol, on_detached)
         else:
             from analyzer.hooks import HookSession
 
-            hooks = HookSession(target.pid, device=target.frida_device, config=config, on_event=self._on_event,
-                                on_protocol=self._on_protocol, on_detached=on_detached)
+            hooks = HookSession(target.pid, device=target.frida_device, config=config, on_event=on_event,
+                                on_protocol=on_protocol, on_detached=on_detached)
         try:
             hooks.load()
         except Exception as exc:  # noqa: BLE001
@@ -428,7 +432,7 @@ class SessionRunner:
         self.progress.note(f"consent APIs called with 'off': {', '.join(called) or 'none present'}")
         return result
 
-    # -- callbacks (Frida thread) ---------------------------------------------------------------
+    # -- callbacks (the inbox thread: Frida's thread only enqueues them) -------------------------
     def _on_event(self, event: Event) -> None:
         self.received[event.type] += 1
         self.writer.put_event(event, received_at=utcnow(), origin="hook")
@@ -520,6 +524,7 @@ class SessionRunner:
         steps = [
             ("flush the hooks", self._flush_hooks),
             ("stop the app", self._stop_app),
+            ("handle the hooks' last messages", self._close_inbox),
             ("write pending consent marks", self._finish_consent),
             ("stop the proxy", self._stop_proxy),
             ("read the network counters", self._read_network_stats),
@@ -557,6 +562,13 @@ class SessionRunner:
             self.hooks.unload()
         if self.app is not None:
             self.app.stop()
+
+    def _close_inbox(self) -> None:
+        """Every message the agents sent before unloading has been handled (and queued for the store)."""
+        if not self.inbox.drain():
+            self.problems.append("the hooks' messages were still being handled at the end of the run")
+        self.inbox.close()
+        self.problems.extend(f"hook callback failed: {e}" for e in self.inbox.errors[:5])
 
     def _finish_consent(self) -> None:
         if self.driver is not None:

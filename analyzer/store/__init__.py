@@ -1,7 +1,9 @@
 """The session store (SQLAlchemy 2; SQLite by default, PostgreSQL alike)."""
 
 from analyzer.store import models_campaign  # noqa: F401 - campaign tables join the metadata
-from analyzer.store.api import SessionNotFound, Store, identifiers_in_event, open_store, validate_session_name
+from analyzer.rules.identifiers import identifiers_in_event
+from analyzer.store.sessions import SessionNotFound, validate_session_name
+from analyzer.store.store import Store, open_store
 from analyzer.store.db import StoreError, default_url, resolve_url
 
 __all__ = [

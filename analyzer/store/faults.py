@@ -77,10 +77,7 @@ def _classify_pg(sqlstate: str) -> Fault:
 def _is_connection_error(orig: BaseException | None) -> bool:
     if isinstance(orig, (ConnectionError, TimeoutError)):
         return True
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return False
+    import psycopg  # a dependency; imported here so SQLite-only commands never load it
     # psycopg raises OperationalError without a SQLSTATE when it cannot connect at all
     return isinstance(orig, psycopg.OperationalError) and getattr(orig, "sqlstate", None) is None
 

@@ -80,3 +80,29 @@ def test_report_json_is_stable(store):
     freq = [f for f in one["findings"] if f["rule"] == "over-frequency-collection"]
     assert freq and freq[0]["evidence"]["total_calls"] == 120
     assert one["summary"]["api_calls_total"] == 5
+
+
+def test_a_report_of_a_run_analysed_in_this_process_reads_its_events_once(store, monkeypatch):
+    c.preconsent_leak(store).commit()
+    reads: list[tuple[str, ...]] = []
+    real = store.iter_events
+
+    def counting(session_id, *, types=None, **kw):
+        reads.append(tuple(types or ()))
+        return real(session_id, types=types, **kw)
+
+    monkeypatch.setattr(store, "iter_events", counting)
+    context_reads = lambda: sum(1 for t in reads if "api_call" in t)  # noqa: E731 - the context's query
+    analyze_session(store, "preconsent")
+    assert context_reads() == 1
+    first = build_report(store, "preconsent")
+    again = build_report(store, "preconsent")  # another format of the same run
+    assert context_reads() == 1
+    assert again.model_dump(exclude={"generated_at"}) == first.model_dump(exclude={"generated_at"})
+    # an event added since the run (a manual mark) is not missed: the context is read again
+    session = store.get_session("preconsent")
+    store.add_events(session.id, [c.parse_event({"type": "consent", "ts": c.T0 + 99_000, "action": "shown",
+                                                 "source": "manual"})], origin="manual")
+    later = build_report(store, "preconsent")
+    assert context_reads() == 2
+    assert len(later.consent) == len(first.consent) + 1

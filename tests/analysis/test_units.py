@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -11,26 +10,15 @@ from analyzer.attribution import default_signatures, package_organisation, regis
 from analyzer.correlate import ConsentTimeline, ForegroundTimeline, classify_click
 from analyzer.rules import RulesetError, available_rulesets, load_ruleset, read_rules_config
 from analyzer.rules.engine import peak_window
+from analyzer.models.events import StoredEvent
 from analyzer.store.types import from_epoch_ms
 
 T = 1_767_225_600_000.0
 
 
-@dataclass
-class Row:
-    seq: int
-    at: float
-    data: dict[str, Any] = field(default_factory=dict)
-    origin: str = "hook"
-    type: str = "consent"
-
-    @property
-    def ts(self):
-        return from_epoch_ms(T + self.at)
-
-    @property
-    def ts_source_ms(self):
-        return T + self.at
+def Row(seq: int, at: float, data: dict[str, Any], origin: str = "hook", type: str = "consent") -> StoredEvent:
+    """An event as the store gives it back, ``at`` ms after T (no clock offset)."""
+    return StoredEvent(seq, type, from_epoch_ms(T + at), T + at, origin, {"type": type, "ts": T + at, **data})
 
 
 def consent(seq, at, action, source="ui", origin="hook"):

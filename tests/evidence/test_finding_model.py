@@ -91,3 +91,23 @@ def test_diff_still_compares_per_rule(sqlite_url):
     fixed = {e.key.rule for e in result.fixed}
     assert fixed == {"cleartext-transmission"}
     assert {e.key.rule for e in result.unchanged} >= {"pre-consent-transmission", "third-party-transmission"}
+
+
+def test_findings_are_built_typed_and_stored_as_the_json_of_that_type(sqlite_url):
+    import pytest
+    from pydantic import ValidationError
+
+    from analyzer.analysis.findings import finding_json, new_finding
+    from analyzer.models.report import Finding
+
+    store = open_store(sqlite_url)
+    three_posts(store, "typed").commit()
+    result = analyze_session(store, "typed")
+    stored = store.findings(result.run_id)
+    assert stored == result.findings
+    # what is stored reads back into the report's type unchanged
+    assert [finding_json(Finding.model_validate(f)) for f in stored] == stored
+    # the one constructor refuses what the report contract does not allow
+    with pytest.raises(ValidationError):
+        new_finding(id="x", rules={"rule": "r", "rules": ["r"], "rule_confidence": {"r": "high"}, "confidence": "high"},
+                    phase="sometime", pii_type="imei", ts="2026-01-01T00:00:00+00:00", evidence={})

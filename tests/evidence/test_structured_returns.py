@@ -59,7 +59,7 @@ def test_address_book_upload_is_one_contacts_finding_and_skan_ids_are_not_apps(s
 def test_cursor_rows_of_an_identifier_provider_become_its_identifiers():
     """vivo's and Meizu's OAID providers answer a ContentResolver query with one row."""
     from analyzer.models.events import ApiCallEvent
-    from analyzer.store.api import identifiers_in_event
+    from analyzer.rules.identifiers import identifiers_in_event
 
     oaid = "f2d4c1b0e7a94d1c9b3a5e6f7a8b9c0d"
     ev = ApiCallEvent(type="api_call", ts=1.0, api="android.content.ContentResolver.query", kind="oaid",

@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from analyzer.models import FlowRecord, WebSocketRecord, parse_event
+from analyzer.models import ApiCallEvent, ConsentEvent, FlowRecord, UnknownEvent, WebSocketRecord, parse_event
 from analyzer.store import SessionNotFound, StoreError, open_store
 from analyzer.store.db import schema_revision
 from analyzer.store.writer import BatchWriter
@@ -95,7 +95,7 @@ def test_bodies_are_stored_once(store):
 
 
 def test_large_bodies_are_truncated_with_a_flag_never_dropped(store_url):
-    from analyzer.store.api import Store
+    from analyzer.store.store import Store
 
     base = open_store(store_url)
     small = Store(base.engine, base.url, max_body_bytes=1000)
@@ -121,8 +121,25 @@ def test_events_get_workstation_time_and_feed_identifiers(store):
     assert rows[2].warning and "unknown event type" in rows[2].warning and rows[2].data == {"type": "brand_new_type", "ts": 10_002, "x": 1}
     assert {(i.kind, i.value, i.source) for i in store.identifiers(s.id)} == {("imei", "356938035643809", "hook"), ("android_id", "9774d56d682e549c", "hook")}
     assert [r.type for r in store.iter_events(s.id, types=["consent"])] == ["consent"]
+    # parsed on the way out: the typed event, and its workstation time in epoch ms
+    assert isinstance(rows[0].event, ApiCallEvent) and rows[0].event.ret == "356938035643809"
+    assert isinstance(rows[2].event, UnknownEvent) and isinstance(rows[3].event, ConsentEvent)
+    assert rows[0].ts_ms == 8_500.0 and rows[0].clock == "device"
+    assert rows[0].workstation_ms(9_000) == 7_500.0  # another time of the same source, same offset
     assert store.add_identifier(s.id, "imei", "356938035643809") is False
     assert store.add_identifier(s.id, "email", "a@b.example") is True
+
+
+def test_an_event_stored_by_an_older_version_that_no_longer_validates_comes_back_unknown(store):
+    from analyzer.store import models as m
+
+    s = store.create_session("old")
+    with store.session() as db:  # as an older version might have stored it: no action
+        db.add(m.Event(session_id=s.id, seq=1, type="consent", ts_source_ms=1000.0,
+                       ts=dt.datetime.fromtimestamp(1, UTC), origin="hook", data={"type": "consent", "ts": 1000}))
+    (row,) = store.iter_events(s.id)
+    assert isinstance(row.event, UnknownEvent) and "action" in row.event.warning
+    assert row.data == {"type": "consent", "ts": 1000}  # kept verbatim for exports
 
 
 def test_concurrent_writers_do_not_lose_events(store):

@@ -1,4 +1,8 @@
-"""Server-side replay for a device run: the app gets the responses of a recorded session."""
+"""Server replay for a device run: the app gets the responses of a recorded session.
+
+Not to be confused with ``replay`` (analyzer/replay), which re-analyses stored sessions;
+this serves recorded traffic back through mitmproxy (addons/server_replay.py).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from analyzer.runner.replay_addon import UNMATCHED_MODES
+from analyzer.resources import addon_script
 
 KILLED_MARKERS = ("killed",)
+UNMATCHED_MODES = ("kill", "forward")  # what the addon does with a request it has no response for
 
 
-class ReplayError(Exception):
+class ServerReplayError(Exception):
     pass
 
 
-def replay_proxy_setup(store, session_name: str, *, unmatched: str = "kill") -> tuple[list[str], dict[str, Any]]:
+def server_replay_setup(store, session_name: str, *, unmatched: str = "kill") -> tuple[list[str], dict[str, Any]]:
     """Export ``session_name``'s flows for mitmproxy and return (scripts, options) to serve them."""
     if unmatched not in UNMATCHED_MODES:
-        raise ReplayError(f"--replay-unmatched must be one of {', '.join(UNMATCHED_MODES)}")
+        raise ServerReplayError(f"--replay-unmatched must be one of {', '.join(UNMATCHED_MODES)}")
     store.get_session(session_name)  # SessionNotFound: a clear one-line error
     from analyzer.exporters.mitm import write_mitm
 
@@ -28,7 +33,7 @@ def replay_proxy_setup(store, session_name: str, *, unmatched: str = "kill") -> 
     atexit.register(shutil.rmtree, workdir, True)
     path = workdir / f"{session_name}.mitm"
     write_mitm(store, session_name, path)
-    script = Path(__file__).with_name("replay_addon.py")
+    script = addon_script("server_replay.py")
     # No upstream exists during a replay: mitmproxy must not connect to one to copy its
     # certificate (it would fail the client's TLS handshake); it forges from the SNI.
     return [str(script)], {

@@ -1,6 +1,6 @@
 """mitmproxy addon: serve a recorded session's responses (server-side replay).
 
-    mitmdump -s analyzer/runner/replay_addon.py --set consentry_replay_file=FLOWS.mitm
+    mitmdump -s addons/server_replay.py --set consentry_replay_file=FLOWS.mitm
 
 A thin front for mitmproxy's own ``serverplayback``: it sets the ``server_replay*``
 options together, in one update, so the request hashes are computed with the
@@ -16,12 +16,13 @@ from typing import Optional
 
 from mitmproxy import ctx, exceptions
 
+from analyzer.runner.server_replay import UNMATCHED_MODES
+
 # Query parameters SDKs fill with clocks, nonces and signatures: never part of the match.
 VOLATILE_PARAMS = ("ts", "t", "_", "time", "timestamp", "nonce", "rnd", "rand", "random", "sign", "signature", "sig", "reqid", "request_id")
-UNMATCHED_MODES = ("kill", "forward")
 
 
-class ConsentryReplay:
+class ConsentryServerReplay:
     def load(self, loader) -> None:
         loader.add_option("consentry_replay_file", Optional[str], None, "Recorded flows (.mitm) to serve as responses.")
         loader.add_option("consentry_replay_unmatched", str, "kill",
@@ -50,4 +51,4 @@ class ConsentryReplay:
         )
 
 
-addons = [ConsentryReplay()]
+addons = [ConsentryServerReplay()]
