@@ -96,7 +96,7 @@ def _padding_events(rng: random.Random, count: int) -> list[dict]:
 
 
 def _catalogue(rng: random.Random, items: int) -> bytes:
-    return json.dumps({"request_id": str(uuid.uuid4()), "server_time": 1767225600 + rng.randrange(10**6), "items": [
+    return json.dumps({"request_id": str(uuid.UUID(int=rng.getrandbits(128))), "server_time": 1767225600 + rng.randrange(10**6), "items": [
         {"sku": "%016x" % rng.getrandbits(64), "name": f"Item {rng.randrange(10**4)}", "price": f"{rng.uniform(1, 500):.2f}",
          "stock": rng.randrange(100), "rating": round(rng.uniform(1, 5), 1), "img": f"https://cdn.shop.example/{rng.randrange(10**6)}.jpg"}
         for _ in range(items)]}).encode()
