@@ -56,9 +56,10 @@ class Relevance(Protocol):
 
     def observe(self, text: str) -> None: ...
 
-    def wants(self, text: str, keys: tuple[str, ...]) -> bool: ...
+    def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        """A string under ``parent_keys``; ``key`` is its own (normalized) name, None in an array."""
 
-    def wants_number(self, text: str, keys: tuple[str, ...]) -> bool: ...
+    def wants_number(self, value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool: ...
 
 
 class PlaintextSource(Protocol):
@@ -254,42 +255,54 @@ class Walker:
         """
         relevance = self.relevance if gate else None
         max_nesting = self.limits.max_json_depth
+        limits = self.limits
+        key_cache = _KEY_CACHE
         stack: list[tuple[Any, str, tuple[str, ...], int]] = [(root, "$", keys, 0)]
         while stack:
             obj, where, here_keys, level = stack.pop()
             if level >= max_nesting:
                 self.budget.note(f"{location}: {kind} nested deeper than {max_nesting}; inner part not walked")
                 continue
-            members = obj.items() if isinstance(obj, dict) else enumerate(obj)
             named = isinstance(obj, dict)
+            members = obj.items() if named else enumerate(obj)
             nested = []
+            name = None  # an array element goes by its array's name
             for k, v in members:
-                member_keys = here_keys + (_cached_key(k),) if named else here_keys
-                if isinstance(v, (dict, list, tuple)):
-                    nested.append((v, _json_step(where, k), member_keys, level + 1))
-                    continue
-                if isinstance(v, str):
-                    if relevance is not None and not relevance.wants(v, member_keys) and not _may_encode(v, self.limits):
+                if named:
+                    name = key_cache.get(k)
+                    if name is None:
+                        name = _cached_key(k)
+                cls = v.__class__
+                # the common JSON types by identity first; anything else by isinstance, as before
+                if cls is str or (cls not in _SCALAR_CLASSES and cls not in _CONTAINER_CLASSES and isinstance(v, str)):
+                    # a scalar nobody could match is skipped before any path or key tuple is built for it
+                    if relevance is not None and not _may_encode(v, limits) and not relevance.wants(v, here_keys, name):
                         continue
                     step = f"{kind}:{_json_step(where, k)}"
-                    self.text(v, location, path + (step,), chain + (step,), member_keys, depth + 1)
-                elif isinstance(v, bool) or v is None:
+                    self.text(v, location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys,
+                              depth + 1)
+                elif cls in _CONTAINER_CLASSES or (cls not in _SCALAR_CLASSES and isinstance(v, (dict, list, tuple))):
+                    nested.append((v, _json_step(where, k), here_keys + (name,) if named else here_keys, level + 1))
+                    continue
+                elif cls is bool or v is None or isinstance(v, bool):
                     continue
                 elif isinstance(v, (int, float)):
-                    text = str(v)
-                    if relevance is not None and not relevance.wants_number(text, member_keys):
+                    if relevance is not None and not relevance.wants_number(v, here_keys, name):
                         continue
                     step = f"{kind}:{_json_step(where, k)}"
-                    self.emit(text, location, path + (step,), chain + (step,), member_keys)
+                    self.emit(str(v), location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys)
                 elif isinstance(v, (bytes, bytearray)):
                     step = f"{kind}:{_json_step(where, k)}"
-                    self.data(bytes(v), location, path + (step,), chain + (step,), member_keys, depth + 1, binary_ok=False)
-                if self.budget.leaves >= self.limits.max_leaves:
+                    self.data(bytes(v), location, path + (step,), chain + (step,),
+                              here_keys + (name,) if named else here_keys, depth + 1, binary_ok=False)
+                if self.budget.leaves >= limits.max_leaves:
                     self.budget.take_leaf()
                     return
             stack.extend(reversed(nested))
 
 
+_SCALAR_CLASSES = frozenset({int, float, bool, type(None)})
+_CONTAINER_CLASSES = frozenset({dict, list, tuple})
 _KEY_CACHE: dict[Any, str] = {}
 
 

@@ -141,9 +141,11 @@ def worth_walking(raw: bytes, is_text: bool = True) -> bool:
     return is_text and any(s in raw for s in _ENCODED_STRUCTURE)
 
 
-def leaf_candidate(text: str, keys: tuple[str, ...]) -> bool:
-    """Per scalar: could a detector fire on this value under these keys?"""
-    if keys and keys[-1] in ALL_KEYS:
+def leaf_candidate(text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+    """Per scalar: could a detector fire on this value? ``key`` is its own field name (None for
+    an array element, which goes by its array's name: the last of ``parent_keys``)."""
+    last = key if key is not None else (parent_keys[-1] if parent_keys else None)
+    if last in ALL_KEYS:
         return True
     if "@" in text or "+" in text:
         return True
@@ -154,12 +156,16 @@ def leaf_candidate(text: str, keys: tuple[str, ...]) -> bool:
         return True
     if "." in text and text[:1].isalpha() and _PACKAGE.match(text):
         return True
-    return not _CONTACT_KEYS.isdisjoint(keys)
+    return key in _CONTACT_KEYS or not _CONTACT_KEYS.isdisjoint(parent_keys)
 
 
-def number_candidate(text: str, keys: tuple[str, ...]) -> bool:
-    """Per JSON number: only long integers (IMEI, phone, ICCID) or values under a known key."""
-    return (keys and keys[-1] in ALL_KEYS) or (11 <= len(text) <= 20 and text.isdigit())
+_ELEVEN_DIGIT_INTS = range(10**10, 10**20)  # 11 to 20 digits: IMEI, phone, ICCID written as numbers
+
+
+def number_candidate(value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+    """Per number: only long non-negative integers or values under a known key."""
+    last = key if key is not None else (parent_keys[-1] if parent_keys else None)
+    return last in ALL_KEYS or (value.__class__ is int and value in _ELEVEN_DIGIT_INTS)
 
 
 def _digits(leaf: Leaf, cls: str | None, out: list[Detection]) -> None:

@@ -28,6 +28,7 @@ EXCERPT_CHARS = 240
 DIRECTIONS = ("request", "response", "ws_client", "ws_server")
 _CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
 _LOCATION_KEYS = ("location", "latitude", "longitude")
+_NUMBER_CHARS = frozenset("0123456789.-+eEinfa")  # what str() of an int or float is made of
 
 
 @dataclass
@@ -143,31 +144,40 @@ class _Relevance:
         self.run_detectors = run_detectors
         self.hits: set[str] = set()
         self.seen = ""  # text already observed by the fast path
+        self._shortest = ids.automaton.shortest if ids.variants else 0
+        self._number_hits = (-1, False)  # (len(hits) when computed, could a number's text hold one)
 
     def observe(self, text: str) -> None:
         if not self.ids.variants or (self.seen and self.seen.endswith(text)):
             return
-        for _, variants in self.ids.automaton.iter(text):
+        for variants in self.ids.texts_in(text):
             self.hits.add(variants[0].text)
 
     def _hit(self, text: str) -> bool:
-        if text in self.hits:
+        """Does text hold one of the hits? The automaton finds every variant in it at once."""
+        if len(text) < self._shortest:
+            return False
+        hits = self.hits
+        return any(variants[0].text in hits for variants in self.ids.texts_in(text))
+
+    def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        if self.hits and self._hit(text):
             return True
-        for h in self.hits:
-            if h in text:
-                return True
-        return False
+        return self.run_detectors and detectors.leaf_candidate(text, parent_keys, key)
 
-    def wants(self, text: str, keys: tuple[str, ...]) -> bool:
-        return (self.hits and self._hit(text)) or (self.run_detectors and detectors.leaf_candidate(text, keys))
-
-    def wants_number(self, text: str, keys: tuple[str, ...]) -> bool:
-        return (self.hits and self._hit(text)) or (self.run_detectors and detectors.number_candidate(text, keys))
+    def wants_number(self, value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        if self.run_detectors and detectors.number_candidate(value, parent_keys, key):
+            return True
+        if not self.hits:
+            return False
+        if self._number_hits[0] != len(self.hits):  # hits only grow: their count says whether this is stale
+            self._number_hits = (len(self.hits), any(_NUMBER_CHARS.issuperset(h) for h in self.hits))
+        return self._number_hits[1] and self._hit(str(value))
 
 
 def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoIndex | None,
                    run_detectors: bool, min_blob: int, relevance: _Relevance, unquotes: int = 2) -> bool:
-    if ids.variants and _variant_hit(text, ids, relevance.hits):
+    if ids.variants and _variant_hit(raw, ids, relevance.hits):
         return True
     if crypto is not None and (crypto.hits(text) or crypto.plaintexts_in_bytes(raw)):
         return True
@@ -183,12 +193,12 @@ def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoInde
     return False
 
 
-def _variant_hit(text: str, ids: IdentifierSet, seen: set[str]) -> bool:
-    """One pass: collect every variant in text; True if one counts on its own, or both
-    coordinates of one location are there."""
+def _variant_hit(raw: bytes, ids: IdentifierSet, seen: set[str]) -> bool:
+    """One pass over the message's bytes: collect every variant in it; True if one counts on
+    its own, or both coordinates of one location are there."""
     coords: set[tuple[str, str]] = set()
     alone = False
-    for _, _, variants in ids.find(text):
+    for variants in ids.texts_in(raw, whole_words=True):
         seen.add(variants[0].text)
         for v in variants:
             if not v.needs_context:
