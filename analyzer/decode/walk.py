@@ -54,7 +54,9 @@ class Leaf:
 class Relevance(Protocol):
     """Decides which scalars of a document are worth a leaf (the matchers' cheap pre-check)."""
 
-    def observe(self, text: str) -> None: ...
+    def observe(self, text: str, *, verbatim: bool = False) -> "Relevance":
+        """Note the variants in a document's text; returns the filter for that document's scalars.
+        ``verbatim``: text is JSON without escapes, so every string in it appears in it as such."""
 
     def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
         """A string under ``parent_keys``; ``key`` is its own (normalized) name, None in an array."""
@@ -138,10 +140,11 @@ class Walker:
             except ValueError:
                 return False
             if isinstance(obj, (dict, list)):
-                gate = self.relevance is not None and "\\u" not in s and "\\/" not in s
-                if gate:
-                    self.relevance.observe(s)  # escapes aside, every leaf's text is in s
-                self.tree(obj, "json", location, path, chain, keys, depth, gate)
+                screen = None
+                if self.relevance is not None and "\\u" not in s and "\\/" not in s:
+                    # escapes aside, every leaf's text is in s; without any, as it stands there
+                    screen = self.relevance.observe(s, verbatim="\\" not in s)
+                self.tree(obj, "json", location, path, chain, keys, depth, screen)
                 return True
             return False
         if s.startswith("eyJ") and self._jwt(s, location, path, chain, keys, depth):
@@ -208,9 +211,8 @@ class Walker:
             return
         obj = formats.unpack_msgpack(raw)
         if isinstance(obj, (dict, list)):
-            if self.relevance is not None:
-                self.relevance.observe(raw.decode("utf-8", "surrogateescape"))
-            self.tree(obj, "msgpack", location, path, chain + ("msgpack",), keys, depth)
+            screen = self.relevance.observe(raw.decode("utf-8", "surrogateescape")) if self.relevance is not None else None
+            self.tree(obj, "msgpack", location, path, chain + ("msgpack",), keys, depth, screen)
             return
         if self._protobuf(raw, location, path, chain, keys, depth, "proto", sniffed=True):
             return
@@ -247,13 +249,13 @@ class Walker:
 
     # -- trees (JSON, msgpack) -------------------------------------------------
     def tree(self, root: Any, kind: str, location: str, path: tuple[str, ...], chain: tuple[str, ...],
-             keys: tuple[str, ...], depth: int, gate: bool = True) -> None:
+             keys: tuple[str, ...], depth: int, relevance: Relevance | None = None) -> None:
         """Iterative walk (no recursion: deep documents cannot overflow the stack).
 
-        With a relevance filter, scalars nobody could match are skipped before any
-        path is built for them; strings that may hide an encoding are always followed.
+        With a relevance filter (the one ``Relevance.observe`` gave for this document),
+        scalars nobody could match are skipped before any path is built for them;
+        strings that may hide an encoding are always followed.
         """
-        relevance = self.relevance if gate else None
         max_nesting = self.limits.max_json_depth
         limits = self.limits
         key_cache = _KEY_CACHE

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+import ahocorasick_rs
+
 from analyzer.decode.walk import Leaf
 from analyzer.match.keys import ALL_KEYS, KEYS, any_key_in, key_class
 
@@ -100,12 +102,44 @@ def _digit_run_candidate(run: str, before: bytes) -> bool:
     return before == b"+" and n <= 15
 
 
-_SEPARATORS_TO_AMP = bytes.maketrans(b"?; \t\r\n,", b"&&&&&&&")
+_SEPARATORS = (b"?", b";", b" ", b"\t", b"\r", b"\n", b",", b"&")  # what ends a form or query field
+_MAX_ESCAPES = 3  # backslashes before the closing quote of an escaped field name (JSON in JSON in JSON)
+
+
+def _field_patterns() -> list[bytes]:
+    """A personal-data field name as it ends up in the folded text: ``"imei":`` (and with its
+    closing quote escaped), ``":imei":`` after a value with no opening quote, ``&imei=``."""
+    out = []
+    for key in sorted(_KEY_BYTES):
+        for escapes in range(_MAX_ESCAPES + 1):
+            tail = b"\\" * escapes + b'":'
+            out += [b'"' + key + tail, b'":' + key + tail]
+        out += [sep + key + b"=" for sep in _SEPARATORS]
+    return out
+
+
+_FIELD_NAMES = ahocorasick_rs.BytesAhoCorasick(_field_patterns())
+_FIELD_STARTS = tuple(k + b"\\" * escapes + b'":' for k in _KEY_BYTES for escapes in range(_MAX_ESCAPES + 1)) + tuple(
+    k + b"=" for k in _KEY_BYTES)
+_MANY_ESCAPES = b"\\" * (_MAX_ESCAPES + 1) + b'":'
 
 
 def has_keyed_field(raw: bytes) -> bool:
-    """Does raw mention a field name SDKs use for personal data (``"imei":``, ``mac=``)?"""
+    """Does raw mention a field name SDKs use for personal data (``"imei":``, ``mac=``)?
+
+    Names compare folded (lower case, no ``_`` or ``-``); one automaton pass finds them.
+    """
     folded = raw.lower().translate(None, b"_-")
+    if _MANY_ESCAPES in folded:
+        return _keyed_field_by_splitting(folded)
+    return folded.startswith(_FIELD_STARTS) or bool(_FIELD_NAMES.find_matches_as_indexes(folded))
+
+
+_SEPARATORS_TO_AMP = bytes.maketrans(b"?; \t\r\n,", b"&&&&&&&")
+
+
+def _keyed_field_by_splitting(folded: bytes) -> bool:
+    """has_keyed_field for any depth of escaping: every name before ``":`` and before ``=``."""
     chunks = folded.split(b'":')
     if len(chunks) > 1:
         names = {c[c.rfind(b'"') + 1 :].rstrip(b"\\") for c in chunks[:-1]}
@@ -159,13 +193,14 @@ def leaf_candidate(text: str, parent_keys: tuple[str, ...], key: str | None = No
     return key in _CONTACT_KEYS or not _CONTACT_KEYS.isdisjoint(parent_keys)
 
 
-_ELEVEN_DIGIT_INTS = range(10**10, 10**20)  # 11 to 20 digits: IMEI, phone, ICCID written as numbers
+_LONG_INTS = range(10**10, 10**20)  # 11 to 20 digits: IMEI, phone, ICCID written as numbers
 
 
 def number_candidate(value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
-    """Per number: only long non-negative integers or values under a known key."""
+    """Per number: values under a known key, and integers of a shape a detector flags without
+    one (the digit runs of has_keyless_shape: a millisecond timestamp is not one)."""
     last = key if key is not None else (parent_keys[-1] if parent_keys else None)
-    return last in ALL_KEYS or (value.__class__ is int and value in _ELEVEN_DIGIT_INTS)
+    return last in ALL_KEYS or (value.__class__ is int and value in _LONG_INTS and _digit_run_candidate(str(value), b""))
 
 
 def _digits(leaf: Leaf, cls: str | None, out: list[Detection]) -> None:

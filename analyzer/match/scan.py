@@ -147,11 +147,15 @@ class _Relevance:
         self._shortest = ids.automaton.shortest if ids.variants else 0
         self._number_hits = (-1, False)  # (len(hits) when computed, could a number's text hold one)
 
-    def observe(self, text: str) -> None:
-        if not self.ids.variants or (self.seen and self.seen.endswith(text)):
-            return
-        for variants in self.ids.texts_in(text):
-            self.hits.add(variants[0].text)
+    def observe(self, text: str, *, verbatim: bool = False) -> "_Relevance | _VerbatimDocument":
+        if not self.ids.variants:
+            return self
+        if not (self.seen and self.seen.endswith(text)):
+            for variants in self.ids.texts_in(text):
+                self.hits.add(variants[0].text)
+        if not verbatim:
+            return self
+        return _VerbatimDocument(self, *_strings_holding_variants(self.ids, text.encode("utf-8", "surrogatepass")))
 
     def _hit(self, text: str) -> bool:
         """Does text hold one of the hits? The automaton finds every variant in it at once."""
@@ -173,6 +177,53 @@ class _Relevance:
         if self._number_hits[0] != len(self.hits):  # hits only grow: their count says whether this is stale
             self._number_hits = (len(self.hits), any(_NUMBER_CHARS.issuperset(h) for h in self.hits))
         return self._number_hits[1] and self._hit(str(value))
+
+
+def _strings_holding_variants(ids: IdentifierSet, doc: bytes) -> tuple[set[str], bool]:
+    """In a JSON document without escapes: the strings (keys or values) holding a variant,
+    and whether a variant sits outside any string (in a number).
+
+    One automaton pass and one walk over the quotes before each hit, in order: linear in
+    the document, however many hits.
+    """
+    holders: set[str] = set()
+    outside = False
+    quotes = pos = 0
+    string_end = -1
+    for start, end in sorted((start, end) for _, start, end in ids.automaton.hits(doc)):
+        quotes += doc.count(b'"', pos, start)
+        pos = start
+        if quotes % 2 == 0:
+            outside = True
+        elif start > string_end and doc.find(b'"', start, end) == -1:  # a new string that holds the whole hit
+            opening = doc.rfind(b'"', 0, start)
+            string_end = doc.find(b'"', end)
+            holders.add(doc[opening + 1 : string_end].decode("utf-8", "surrogatepass"))
+    return holders, outside
+
+
+class _VerbatimDocument:
+    """The relevance filter for a JSON document whose strings appear in its text as they are:
+    a string holds a variant exactly when it is one of the strings found around the
+    document's hits, a set lookup instead of a search per scalar."""
+
+    def __init__(self, relevance: _Relevance, holders: set[str], numbers_hit: bool) -> None:
+        self.relevance = relevance
+        self.holders = holders
+        self.numbers_hit = numbers_hit  # an int's text is its JSON text: no hit outside strings, no int holds one
+
+    def observe(self, text: str, *, verbatim: bool = False):
+        return self.relevance.observe(text, verbatim=verbatim)
+
+    def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        if text in self.holders:
+            return True
+        return self.relevance.run_detectors and detectors.leaf_candidate(text, parent_keys, key)
+
+    def wants_number(self, value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        if value.__class__ is int and not self.numbers_hit:
+            return self.relevance.run_detectors and detectors.number_candidate(value, parent_keys, key)
+        return self.relevance.wants_number(value, parent_keys, key)
 
 
 def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoIndex | None,
