@@ -213,6 +213,16 @@ class VariantAutomaton:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def whole_words(self, data: bytes, hits: list[tuple[int, int, int]]) -> Iterator[tuple[Variant, ...]]:
+        """The variants of the hits in data that cut through no ASCII word; a hit next to a
+        non-ASCII character is kept (``IdentifierSet.find`` decides on the leaf)."""
+        n = len(data)
+        for key, start, end in hits:
+            if (start > 0 and _same_class_bytes(data[start - 1], data[start])) or (
+                    end < n and _same_class_bytes(data[end - 1], data[end])):
+                continue
+            yield self.variants[key]
+
     def hits(self, data: bytes) -> list[tuple[int, int, int]]:
         """(key, start, end) in bytes of every occurrence, overlapping ones included."""
         if self._matcher is None or not data:
@@ -304,12 +314,8 @@ class IdentifierSet:
         automaton = self.automaton
         if isinstance(data, str) or not automaton.raw_safe:
             data = _utf8(data if isinstance(data, str) else data.decode("utf-8", "surrogateescape"))
-        n = len(data)
-        for key, start, end in automaton.hits(data):
-            if whole_words and ((start > 0 and _same_class_bytes(data[start - 1], data[start]))
-                                or (end < n and _same_class_bytes(data[end - 1], data[end]))):
-                continue
-            yield automaton.variants[key]
+        hits = automaton.hits(data)
+        yield from automaton.whole_words(data, hits) if whole_words else (automaton.variants[key] for key, _, _ in hits)
 
     @property
     def known_values(self) -> frozenset[str]:

@@ -144,8 +144,9 @@ class _Relevance:
         self.run_detectors = run_detectors
         self.hits: set[str] = set()
         self.seen = ""  # text already observed by the fast path
+        self.scanned: tuple[bytes, list[tuple[int, int, int]]] | None = None  # the message's bytes and every hit in them
         self._shortest = ids.automaton.shortest if ids.variants else 0
-        self._number_hits = (-1, False)  # (len(hits) when computed, could a number's text hold one)
+        self._number_hits: tuple[int, tuple[str, ...]] = (-1, ())  # (len(hits) when made, the hits a number's text could hold)
 
     def observe(self, text: str, *, verbatim: bool = False) -> "_Relevance | _VerbatimDocument":
         if not self.ids.variants:
@@ -155,7 +156,15 @@ class _Relevance:
                 self.hits.add(variants[0].text)
         if not verbatim:
             return self
-        return _VerbatimDocument(self, *_strings_holding_variants(self.ids, text.encode("utf-8", "surrogatepass")))
+        doc = text.encode("utf-8", "surrogatepass")
+        return _VerbatimDocument(self, *_strings_holding_variants(doc, self._hits_in(doc)))
+
+    def _hits_in(self, doc: bytes) -> list[tuple[int, int, int]]:
+        """Every hit in doc; a document the message ends with (its body) is not searched again."""
+        if self.scanned is not None and self.scanned[0].endswith(doc):
+            offset = len(self.scanned[0]) - len(doc)
+            return [(key, start - offset, end - offset) for key, start, end in self.scanned[1] if start >= offset]
+        return self.ids.automaton.hits(doc)
 
     def _hit(self, text: str) -> bool:
         """Does text hold one of the hits? The automaton finds every variant in it at once."""
@@ -175,11 +184,15 @@ class _Relevance:
         if not self.hits:
             return False
         if self._number_hits[0] != len(self.hits):  # hits only grow: their count says whether this is stale
-            self._number_hits = (len(self.hits), any(_NUMBER_CHARS.issuperset(h) for h in self.hits))
-        return self._number_hits[1] and self._hit(str(value))
+            self._number_hits = (len(self.hits), tuple(h for h in self.hits if _NUMBER_CHARS.issuperset(h)))
+        number_hits = self._number_hits[1]
+        if not number_hits:
+            return False
+        text = str(value)
+        return any(h in text for h in number_hits)  # only hits made of a number's characters can be in one
 
 
-def _strings_holding_variants(ids: IdentifierSet, doc: bytes) -> tuple[set[str], bool]:
+def _strings_holding_variants(doc: bytes, hits: list[tuple[int, int, int]]) -> tuple[set[str], bool]:
     """In a JSON document without escapes: the strings (keys or values) holding a variant,
     and whether a variant sits outside any string (in a number).
 
@@ -190,7 +203,7 @@ def _strings_holding_variants(ids: IdentifierSet, doc: bytes) -> tuple[set[str],
     outside = False
     quotes = pos = 0
     string_end = -1
-    for start, end in sorted((start, end) for _, start, end in ids.automaton.hits(doc)):
+    for start, end in sorted((start, end) for _, start, end in hits):
         quotes += doc.count(b'"', pos, start)
         pos = start
         if quotes % 2 == 0:
@@ -228,7 +241,7 @@ class _VerbatimDocument:
 
 def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoIndex | None,
                    run_detectors: bool, min_blob: int, relevance: _Relevance, unquotes: int = 2) -> bool:
-    if ids.variants and _variant_hit(raw, ids, relevance.hits):
+    if ids.variants and _variant_hit(raw, ids, relevance):
         return True
     if crypto is not None and (crypto.hits(text) or crypto.plaintexts_in_bytes(raw)):
         return True
@@ -244,13 +257,19 @@ def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoInde
     return False
 
 
-def _variant_hit(raw: bytes, ids: IdentifierSet, seen: set[str]) -> bool:
-    """One pass over the message's bytes: collect every variant in it; True if one counts on
+def _variant_hit(raw: bytes, ids: IdentifierSet, relevance: _Relevance) -> bool:
+    """One pass over the message's bytes: note every variant in it; True if one counts on
     its own, or both coordinates of one location are there."""
+    automaton = ids.automaton
+    if not automaton.raw_safe:
+        raw = raw.decode("utf-8", "surrogateescape").encode("utf-8", "surrogatepass")
+    hits = automaton.hits(raw)
+    if relevance.scanned is None:  # the message itself, not a URL-decoded look at it
+        relevance.scanned = (raw, hits)
     coords: set[tuple[str, str]] = set()
     alone = False
-    for variants in ids.texts_in(raw, whole_words=True):
-        seen.add(variants[0].text)
+    for variants in automaton.whole_words(raw, hits):
+        relevance.hits.add(variants[0].text)
         for v in variants:
             if not v.needs_context:
                 alone = True
