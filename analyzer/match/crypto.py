@@ -92,14 +92,16 @@ class CryptoIndex:
             self._automaton = (keys, matcher)
         return self._automaton
 
-    def _found(self, text: str) -> list[tuple[str, int]]:
-        """(key, end offset in bytes) of every known output form in text."""
+    def _found(self, text: str | bytes) -> list[tuple[str, int]]:
+        """(key, end offset in bytes) of every known output form in text (bytes: a message as it
+        came; the forms hold no lone surrogate, so its bytes match as its decoded text would)."""
         keys, matcher = self.automaton
         if matcher is None:
             return []
-        return [(keys[i], end) for i, _, end in matcher.find_matches_as_indexes(_utf8(text), overlapping=True)]
+        data = _utf8(text) if isinstance(text, str) else text
+        return [(keys[i], end) for i, _, end in matcher.find_matches_as_indexes(data, overlapping=True)]
 
-    def hits(self, text: str) -> bool:
+    def hits(self, text: str | bytes) -> bool:
         """Cheap test: does text contain any known output form?"""
         return bool(self.by_text) and bool(self._found(text))
 

@@ -87,6 +87,9 @@ _HEX_CLASS = bytes.maketrans(b"0123456789abcdefABCDEF", b"h" * 22)
 _ELEVEN_DIGITS = b"0" * 11
 _DIGIT_RUN_BYTES = re.compile(rb"0{11,}")
 _KEY_BYTES = frozenset(k.encode() for k in ALL_KEYS)
+# _EMAIL on the raw bytes: its characters are ASCII, and a non-ASCII neighbour (a UTF-8 byte
+# here, a letter in the text) only makes this looser, never stricter, than the text's test
+_EMAIL_BYTES = re.compile(_EMAIL.pattern.encode("ascii"))
 
 
 def _digit_run_candidate(run: str, before: bytes) -> bool:
@@ -163,8 +166,22 @@ def has_keyless_shape(raw: bytes) -> bool:
         hexes = raw.translate(_HEX_CLASS)
         if b"hh:hh:hh:hh:hh:hh" in hexes or b"hh-hh-hh-hh-hh-hh" in hexes:
             return True
-    if b"@" in raw:
-        return bool(_EMAIL.search(raw.decode("utf-8", "replace")))
+    return _has_email(raw)
+
+
+_DOMAIN_CHARS = re.compile(rb"[A-Za-z0-9.\-]*")
+
+
+def _has_email(raw: bytes) -> bool:
+    """_EMAIL anywhere in raw, searched around each ``@`` only: an address is at most 64
+    characters before it and one run of domain characters after it."""
+    at = raw.find(b"@")
+    while at != -1:
+        domain_end = _DOMAIN_CHARS.match(raw, at + 1).end()
+        # lookbehind sees the bytes before pos; endpos keeps the byte after the domain for the lookahead
+        if _EMAIL_BYTES.search(raw, max(0, at - 64), domain_end + 1):
+            return True
+        at = raw.find(b"@", domain_end if domain_end > at + 1 else at + 1)
     return False
 
 

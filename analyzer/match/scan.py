@@ -143,7 +143,6 @@ class _Relevance:
         self.ids = ids
         self.run_detectors = run_detectors
         self.hits: set[str] = set()
-        self.seen = ""  # text already observed by the fast path
         self.scanned: tuple[bytes, list[tuple[int, int, int]]] | None = None  # the message's bytes and every hit in them
         self._shortest = ids.automaton.shortest if ids.variants else 0
         self._number_hits: tuple[int, tuple[str, ...]] = (-1, ())  # (len(hits) when made, the hits a number's text could hold)
@@ -151,20 +150,17 @@ class _Relevance:
     def observe(self, text: str, *, verbatim: bool = False) -> "_Relevance | _VerbatimDocument":
         if not self.ids.variants:
             return self
-        if not (self.seen and self.seen.endswith(text)):
-            for variants in self.ids.texts_in(text):
-                self.hits.add(variants[0].text)
+        doc = text.encode("utf-8", "surrogatepass")
+        if self.scanned is not None and self.scanned[0].endswith(doc):
+            # the message ends with this document (its body): the fast path searched it and noted its hits
+            offset = len(self.scanned[0]) - len(doc)
+            hits = [(key, start - offset, end - offset) for key, start, end in self.scanned[1] if start >= offset]
+        else:
+            hits = self.ids.automaton.hits(doc)
+            self.hits.update(self.ids.automaton.texts[key] for key, _, _ in hits)
         if not verbatim:
             return self
-        doc = text.encode("utf-8", "surrogatepass")
-        return _VerbatimDocument(self, *_strings_holding_variants(doc, self._hits_in(doc)))
-
-    def _hits_in(self, doc: bytes) -> list[tuple[int, int, int]]:
-        """Every hit in doc; a document the message ends with (its body) is not searched again."""
-        if self.scanned is not None and self.scanned[0].endswith(doc):
-            offset = len(self.scanned[0]) - len(doc)
-            return [(key, start - offset, end - offset) for key, start, end in self.scanned[1] if start >= offset]
-        return self.ids.automaton.hits(doc)
+        return _VerbatimDocument(self, *_strings_holding_variants(doc, hits))
 
     def _hit(self, text: str) -> bool:
         """Does text hold one of the hits? The automaton finds every variant in it at once."""
@@ -239,21 +235,25 @@ class _VerbatimDocument:
         return self.relevance.wants_number(value, parent_keys, key)
 
 
-def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoIndex | None,
-                   run_detectors: bool, min_blob: int, relevance: _Relevance, unquotes: int = 2) -> bool:
+def _worth_walking(raw: bytes, ids: IdentifierSet, crypto: CryptoIndex | None, run_detectors: bool,
+                   min_blob: int, relevance: _Relevance, unquotes: int = 2) -> bool:
+    """Could anything match in this message? Every test reads its bytes as they are; only a
+    URL-encoded text message is decoded, to look again."""
     if ids.variants and _variant_hit(raw, ids, relevance):
         return True
-    if crypto is not None and (crypto.hits(text) or crypto.plaintexts_in_bytes(raw)):
+    if crypto is not None and (crypto.hits(raw) or crypto.plaintexts_in_bytes(raw)):
         return True
-    if run_detectors and detectors.worth_walking(raw, formats.mostly_text(raw)):
+    is_text = formats.mostly_text(raw)
+    if run_detectors and detectors.worth_walking(raw, is_text):
         return True
-    if formats.may_hide_text(text, min_blob):
+    if formats.may_hide_text(raw, min_blob):
         return True
-    if unquotes and "%" in text and formats.mostly_text(raw):  # URL-encoded: look again, decoded
+    if unquotes and is_text and b"%" in raw:  # URL-encoded: look again, decoded
+        text = raw.decode("utf-8", "surrogateescape")
         unquoted = unquote_plus(text)
         if unquoted != text:
-            return _worth_walking(unquoted.encode("utf-8", "surrogateescape"), unquoted, ids, crypto,
-                                  run_detectors, min_blob, relevance, unquotes - 1)
+            return _worth_walking(unquoted.encode("utf-8", "surrogateescape"), ids, crypto, run_detectors, min_blob,
+                                  relevance, unquotes - 1)
     return False
 
 
@@ -293,10 +293,8 @@ def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: Cr
     cap = budget.limits.max_header_chars
     head = "\n".join([flow.url if request else ""] + [f"{k[:cap]}: {v[:cap]}" for k, v in headers])
     raw = head.encode("utf-8", "surrogateescape") + b"\n" + plain
-    text = raw.decode("utf-8", "surrogateescape")
-    if not _worth_walking(raw, text, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):
+    if not _worth_walking(raw, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):
         return [], {}
-    relevance.seen = text
     w = Walker(budget, direction, crypto, relevance)
     if request:
         walk_url(w, flow.url)
