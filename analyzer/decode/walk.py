@@ -259,6 +259,9 @@ class Walker:
         max_nesting = self.limits.max_json_depth
         limits = self.limits
         key_cache = _KEY_CACHE
+        min_blob = limits.min_blob_chars
+        wants = relevance.wants if relevance is not None else None
+        wants_number = relevance.wants_number if relevance is not None else None
         stack: list[tuple[Any, str, tuple[str, ...], int]] = [(root, "$", keys, 0)]
         while stack:
             obj, where, here_keys, level = stack.pop()
@@ -278,7 +281,9 @@ class Walker:
                 # the common JSON types by identity first; anything else by isinstance, as before
                 if cls is str or (cls not in _SCALAR_CLASSES and cls not in _CONTAINER_CLASSES and isinstance(v, str)):
                     # a scalar nobody could match is skipped before any path or key tuple is built for it
-                    if relevance is not None and not _may_encode(v, limits) and not relevance.wants(v, here_keys, name):
+                    # always followed: a string that may hide something (a blob, JSON, a form, URL-encoding)
+                    if (wants is not None and len(v) < min_blob and "=" not in v and "%" not in v
+                            and v[:1] not in _OPENERS and not wants(v, here_keys, name)):
                         continue
                     step = f"{kind}:{_json_step(where, k)}"
                     self.text(v, location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys,
@@ -289,7 +294,7 @@ class Walker:
                 elif cls is bool or v is None or isinstance(v, bool):
                     continue
                 elif isinstance(v, (int, float)):
-                    if relevance is not None and not relevance.wants_number(v, here_keys, name):
+                    if wants_number is not None and not wants_number(v, here_keys, name):
                         continue
                     step = f"{kind}:{_json_step(where, k)}"
                     self.emit(str(v), location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys)
@@ -318,9 +323,8 @@ def _cached_key(name: Any) -> str:
     return norm
 
 
-def _may_encode(text: str, limits: DecodeLimits) -> bool:
-    """Could this string hide something (a blob, JSON, a form, URL-encoding)?"""
-    return len(text) >= limits.min_blob_chars or "=" in text or "%" in text or text[:1] in ("{", "[")
+_OPENERS = ("{", "[")
+
 
 
 def _body(walker: Walker, body: bytes, headers: list[tuple[str, str]], location: str = "body",

@@ -218,6 +218,7 @@ class _VerbatimDocument:
 
     def __init__(self, relevance: _Relevance, holders: set[str], numbers_hit: bool) -> None:
         self.relevance = relevance
+        self.run_detectors = relevance.run_detectors
         self.holders = holders
         self.numbers_hit = numbers_hit  # an int's text is its JSON text: no hit outside strings, no int holds one
 
@@ -225,9 +226,7 @@ class _VerbatimDocument:
         return self.relevance.observe(text, verbatim=verbatim)
 
     def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
-        if text in self.holders:
-            return True
-        return self.relevance.run_detectors and detectors.leaf_candidate(text, parent_keys, key)
+        return text in self.holders or (self.run_detectors and detectors.leaf_candidate(text, parent_keys, key))
 
     def wants_number(self, value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
         if value.__class__ is int and not self.numbers_hit:
