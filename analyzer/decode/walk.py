@@ -280,8 +280,8 @@ class Walker:
                 cls = v.__class__
                 # the common JSON types by identity first; anything else by isinstance, as before
                 if cls is str or (cls not in _SCALAR_CLASSES and cls not in _CONTAINER_CLASSES and isinstance(v, str)):
-                    # a scalar nobody could match is skipped before any path or key tuple is built for it
-                    # always followed: a string that may hide something (a blob, JSON, a form, URL-encoding)
+                    # a scalar nobody could match is skipped before any path or key tuple is built for it;
+                    # a string that may hide something (a blob, JSON, a form, URL-encoding) is always followed
                     if (wants is not None and len(v) < min_blob and "=" not in v and "%" not in v
                             and v[:1] not in _OPENERS and not wants(v, here_keys, name)):
                         continue
@@ -291,9 +291,9 @@ class Walker:
                 elif cls in _CONTAINER_CLASSES or (cls not in _SCALAR_CLASSES and isinstance(v, (dict, list, tuple))):
                     nested.append((v, _json_step(where, k), here_keys + (name,) if named else here_keys, level + 1))
                     continue
-                elif cls is bool or v is None or isinstance(v, bool):
+                elif cls is bool or v is None:
                     continue
-                elif isinstance(v, (int, float)):
+                elif cls is int or cls is float or (not isinstance(v, bool) and isinstance(v, (int, float))):
                     if wants_number is not None and not wants_number(v, here_keys, name):
                         continue
                     step = f"{kind}:{_json_step(where, k)}"
