@@ -82,10 +82,9 @@ def luhn_check_digit(digits: str) -> str:
 
 # Cheap flow-level triggers on raw bytes. bytes.translate runs at memory speed, so shapes
 # are found by mapping character classes to one letter and searching for a literal.
-_DIGIT_CLASS = bytes.maketrans(b"0123456789", b"0000000000")
+_DIGIT_CLASS = bytes(ord("0") if chr(i).isdigit() and i < 128 else ord(" ") for i in range(256))
 _HEX_CLASS = bytes.maketrans(b"0123456789abcdefABCDEF", b"h" * 22)
 _ELEVEN_DIGITS = b"0" * 11
-_DIGIT_RUN_BYTES = re.compile(rb"0{11,}")
 _KEY_BYTES = frozenset(k.encode() for k in ALL_KEYS)
 # _EMAIL on the raw bytes: its characters are ASCII, and a non-ASCII neighbour (a UTF-8 byte
 # here, a letter in the text) only makes this looser, never stricter, than the text's test
@@ -105,6 +104,7 @@ def _digit_run_candidate(run: str, before: bytes) -> bool:
     return before == b"+" and n <= 15
 
 
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _SEPARATORS = (b"?", b";", b" ", b"\t", b"\r", b"\n", b",", b"&")  # what ends a form or query field
 _MAX_ESCAPES = 3  # backslashes before the closing quote of an escaped field name (JSON in JSON in JSON)
 
@@ -132,7 +132,7 @@ def has_keyed_field(raw: bytes) -> bool:
 
     Names compare folded (lower case, no ``_`` or ``-``); one automaton pass finds them.
     """
-    folded = raw.lower().translate(None, b"_-")
+    folded = raw.translate(_LOWER, b"_-")  # = raw.lower() without _ and -, in one pass
     if _MANY_ESCAPES in folded:
         return _keyed_field_by_splitting(folded)
     return folded.startswith(_FIELD_STARTS) or bool(_FIELD_NAMES.find_matches_as_indexes(folded))
@@ -157,11 +157,13 @@ def _keyed_field_by_splitting(folded: bytes) -> bool:
 def has_keyless_shape(raw: bytes) -> bool:
     """Shapes detectors flag without a field name: long digit runs, MACs, e-mails."""
     digits = raw.translate(_DIGIT_CLASS)
-    if _ELEVEN_DIGITS in digits:
-        for m in _DIGIT_RUN_BYTES.finditer(digits):
-            start = m.start()
-            if _digit_run_candidate(raw[start : m.end()].decode("ascii"), raw[start - 1 : start]):
-                return True
+    start = digits.find(_ELEVEN_DIGITS)
+    while start != -1:  # each digit run of 11 or more, by literal search (a regex tries every digit)
+        end = digits.find(b" ", start)
+        end = len(raw) if end == -1 else end
+        if _digit_run_candidate(raw[start:end].decode("ascii"), raw[start - 1 : start]):
+            return True
+        start = digits.find(_ELEVEN_DIGITS, end)
     if b":" in raw or b"-" in raw:
         hexes = raw.translate(_HEX_CLASS)
         if b"hh:hh:hh:hh:hh:hh" in hexes or b"hh-hh-hh-hh-hh-hh" in hexes:
