@@ -20,9 +20,10 @@ What is compared, on the same bytes:
   holding, per flow, the URL, the headers and the content-decoded body: the bytes the
   analysis reads once encodings are undone. ``variants.txt`` is every string the
   analysis searches for (each identifier in each form: case, separators, hex,
-  base64, URL-encoding, md5/sha1/sha2 digests ...). CPU time of the child process.
+  base64, URL-encoding, md5/sha1/sha2 digests ...). CPU time of the child process, the
+  fastest of ``--literal-runs`` runs.
 
-The ratio analysis/literal is the figure to watch (issue target: within 3x CPU).
+The ratio analysis/literal is the figure to watch (target: within 3x CPU).
 """
 
 from __future__ import annotations
@@ -264,9 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flows", type=int, default=100_000, help="flows in the synthetic session (default 100000)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--literal-runs", type=int, default=3, help="runs of the literal search; the fastest counts")
     args = parser.parse_args(argv)
-    if args.flows <= 0:
-        parser.error("--flows must be positive")
+    if args.flows <= 0 or args.literal_runs <= 0:
+        parser.error("--flows and --literal-runs must be positive")
 
     rng = random.Random(args.seed)
     identifiers = make_identifiers(rng)
@@ -288,7 +290,11 @@ def main(argv: list[str] | None = None) -> int:
             cpu = time.process_time() - c0 - source.cpu
             wall = time.perf_counter() - t0 - source.wall
         rss_end = rss_now_kb()
-        tool, lit_wall, lit_cpu, lit_lines = literal_scan(variants_path, raw_path)
+        # the fastest of a few runs: on a shared machine one run of a short child process is noisy,
+        # and the least disturbed run is the fairest ceiling (the ratio errs against the analysis)
+        runs = [literal_scan(variants_path, raw_path) for _ in range(args.literal_runs)]
+        tool, lit_lines = runs[0][0], runs[0][3]
+        lit_wall, lit_cpu = min(r[1] for r in runs), min(r[2] for r in runs)
 
     mb = source.bytes / 1e6
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -300,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"analysis:             {wall:,.2f} s wall, {cpu:,.2f} s CPU  ->  "
           f"{args.flows / cpu:,.0f} flows/s, {mb / cpu:,.1f} MB/s CPU")
     print(f"{tool} -F -f variants:  {lit_wall:,.2f} s wall, {lit_cpu:,.2f} s CPU  ->  {mb / max(lit_cpu, 1e-9):,.1f} MB/s CPU "
-          f"({lit_lines:,} matching lines)")
+          f"({lit_lines:,} matching lines; fastest of {args.literal_runs} runs)")
     print(f"ratio analysis/{tool}:  {cpu / max(lit_cpu, 1e-9):,.1f}x CPU ({wall / max(lit_wall, 1e-9):,.1f}x wall)")
     print(f"memory (RSS):         after {source.checkpoint:,} flows {source.rss_at_checkpoint / 1024:,.1f} MiB, "
           f"at end {rss_end / 1024:,.1f} MiB, peak {peak_kb / 1024:,.1f} MiB")
