@@ -305,17 +305,16 @@ class IdentifierSet:
                 continue
             yield start, end, automaton.variants[key]
 
-    def texts_in(self, data: bytes | str, *, whole_words: bool = False) -> Iterator[tuple[Variant, ...]]:
-        """The variants of every hit in a message, searched as bytes (a str is searched as its
-        UTF-8). ``whole_words`` drops hits that cut through an ASCII word; a hit next to a
-        non-ASCII character is kept (``find`` decides on the leaf)."""
+    def texts_in(self, data: bytes | str) -> Iterator[tuple[Variant, ...]]:
+        """The variants of every hit in a message, overlapping ones included, searched as
+        bytes (a str as its UTF-8)."""
         if not self.variants:
             return
         automaton = self.automaton
         if isinstance(data, str) or not automaton.raw_safe:
             data = _utf8(data if isinstance(data, str) else data.decode("utf-8", "surrogateescape"))
-        hits = automaton.hits(data)
-        yield from automaton.whole_words(data, hits) if whole_words else (automaton.variants[key] for key, _, _ in hits)
+        for key, _, _ in automaton.hits(data):
+            yield automaton.variants[key]
 
     @property
     def known_values(self) -> frozenset[str]:

@@ -1,9 +1,10 @@
 """scan_flow: decode one flow and find the personal data in it.
 
-Fast path first: the URL, headers and content-decoded body are scanned as one text
-by the variant automaton, the crypto index and the detectors' cheap triggers.
+Fast path first: the URL, headers and content-decoded body are scanned as one byte
+string by the variant automaton, the crypto index and the detectors' cheap triggers.
 Only a flow where something could be found is walked structurally (to get exact
-locations, paths and decode chains). Most ordinary traffic stops after one pass.
+locations, paths and decode chains), and inside it only the scalars something could
+match become leaves. Most ordinary traffic stops after one pass.
 """
 
 from __future__ import annotations
