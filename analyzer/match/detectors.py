@@ -172,6 +172,8 @@ def has_keyless_shape(raw: bytes) -> bool:
 
 
 _DOMAIN_CHARS = re.compile(rb"[A-Za-z0-9.\-]*")
+_LOCAL_BYTES = frozenset(bytes([c]) for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_LABEL_BYTES = frozenset(bytes([c]) for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def _has_email(raw: bytes) -> bool:
@@ -179,11 +181,13 @@ def _has_email(raw: bytes) -> bool:
     characters before it and one run of domain characters after it."""
     at = raw.find(b"@")
     while at != -1:
-        domain_end = _DOMAIN_CHARS.match(raw, at + 1).end()
-        # lookbehind sees the bytes before pos; endpos keeps the byte after the domain for the lookahead
-        if _EMAIL_BYTES.search(raw, max(0, at - 64), domain_end + 1):
-            return True
-        at = raw.find(b"@", domain_end if domain_end > at + 1 else at + 1)
+        # an address has a local-part character right before its @ and a label character right after
+        if raw[at - 1 : at] in _LOCAL_BYTES and raw[at + 1 : at + 2] in _LABEL_BYTES:
+            domain_end = _DOMAIN_CHARS.match(raw, at + 1).end()
+            # lookbehind sees the bytes before pos; endpos keeps the byte after the domain for the lookahead
+            if _EMAIL_BYTES.search(raw, max(0, at - 64), domain_end + 1):
+                return True
+        at = raw.find(b"@", at + 1)
     return False
 
 
