@@ -88,25 +88,60 @@ def decode_blob(text: str, min_chars: int) -> tuple[str, bytes] | None:
 _BLOB_CLASS = bytes(
     ord("b") if chr(i).isascii() and (chr(i).isalnum() or chr(i) in "+/_-") else ord(" ") for i in range(256)
 )
-_BLOB_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_RUN_START = b"b" * 16  # where a run of 16 base64/hex characters or more starts, once translated
 _PROBE_CHARS = 8192  # a multiple of 4 and 2: a base64 or hex prefix decodes on its own
 
 
-def may_hide_text(text: str, min_chars: int = 16, max_runs: int = 10_000) -> bool:
-    """Does text contain a base64/hex run that decodes to text or compressed data?"""
-    if b"b" * min_chars not in text.encode("utf-8", "surrogateescape").translate(_BLOB_CLASS):
+def _blob_runs(data: bytes, classes: bytes):
+    """(start, end) of each run of 16 or more base64/hex characters in data, with up to two
+    ``=`` after it.
+
+    Found by searching the translated bytes for a literal (a regex with a class repeat
+    would try every position of every shorter word).
+    """
+    size = len(data)
+    start = classes.find(_RUN_START)
+    while start != -1:
+        end = classes.find(b" ", start)
+        end = size if end == -1 else end
+        if data[end : end + 2] == b"==":
+            end += 2
+        elif data[end : end + 1] == b"=":
+            end += 1
+        yield start, end
+        start = classes.find(_RUN_START, end)
+
+
+_HEX_CLASS = bytes(ord("h") if chr(i) in "0123456789abcdefABCDEF" else ord(" ") for i in range(256))
+_COMPRESSED_B64 = (b"H4sI", b"KLUv")  # base64 of a gzip or zstd header
+
+
+def may_hide_text(text: str | bytes, min_chars: int = 16, max_runs: int = 10_000) -> bool:
+    """Does text contain a base64/hex run that decodes to text or compressed data?
+
+    Runs are ASCII, so a message is searched as bytes, as it came (a str as its UTF-8):
+    no string is built for a binary body, nor for a run that is skipped.
+    """
+    data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    classes = data.translate(_BLOB_CLASS)
+    if b"b" * min_chars not in classes:
         return False
-    for i, m in enumerate(_BLOB_RUN.finditer(text)):
+    hexes = None
+    for i, (start, end) in enumerate(_blob_runs(data, classes)):
         if i >= max_runs:
             return True  # too many to check cheaply: let the walker look
-        run = m.group()
-        if run.startswith(("H4sI", "KLUv")):
-            return True  # base64 of a gzip or zstd header
-        if len(run) < min_chars or (len(run) < 24 and _HEX.fullmatch(run)):
-            continue  # short hex runs are ids and digests: at most 11 bytes, never a hidden document
+        if data.startswith(_COMPRESSED_B64, start):
+            return True
+        length = end - start
+        if length < min_chars:
+            continue
+        if length < 24 and length % 2 == 0:  # short hex runs are ids and digests: never a hidden document
+            hexes = data.translate(_HEX_CLASS) if hexes is None else hexes
+            if hexes.find(b" ", start, end) == -1:
+                continue
         # the head of a run tells whether it hides text or compressed data: decoding a
         # 30 MB run whole only to look at its first bytes would cost its size several times
-        decoded = decode_blob(run[:_PROBE_CHARS], min_chars)
+        decoded = decode_blob(data[start : min(end, start + _PROBE_CHARS)].decode("ascii"), min_chars)
         if decoded is None:
             continue
         raw = decoded[1]

@@ -54,11 +54,14 @@ class Leaf:
 class Relevance(Protocol):
     """Decides which scalars of a document are worth a leaf (the matchers' cheap pre-check)."""
 
-    def observe(self, text: str) -> None: ...
+    def observe(self, text: str, *, verbatim: bool = False) -> "Relevance":
+        """Note the variants in a document's text; returns the filter for that document's scalars.
+        ``verbatim``: text is JSON without escapes, so every string in it appears in it as such."""
 
-    def wants(self, text: str, keys: tuple[str, ...]) -> bool: ...
+    def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        """A string under ``parent_keys``; ``key`` is its own (normalized) name, None in an array."""
 
-    def wants_number(self, text: str, keys: tuple[str, ...]) -> bool: ...
+    def wants_number(self, value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool: ...
 
 
 class PlaintextSource(Protocol):
@@ -137,10 +140,11 @@ class Walker:
             except ValueError:
                 return False
             if isinstance(obj, (dict, list)):
-                gate = self.relevance is not None and "\\u" not in s and "\\/" not in s
-                if gate:
-                    self.relevance.observe(s)  # escapes aside, every leaf's text is in s
-                self.tree(obj, "json", location, path, chain, keys, depth, gate)
+                screen = None
+                if self.relevance is not None and "\\u" not in s and "\\/" not in s:
+                    # escapes aside, every leaf's text is in s; without any, as it stands there
+                    screen = self.relevance.observe(s, verbatim="\\" not in s)
+                self.tree(obj, "json", location, path, chain, keys, depth, screen)
                 return True
             return False
         if s.startswith("eyJ") and self._jwt(s, location, path, chain, keys, depth):
@@ -207,9 +211,8 @@ class Walker:
             return
         obj = formats.unpack_msgpack(raw)
         if isinstance(obj, (dict, list)):
-            if self.relevance is not None:
-                self.relevance.observe(raw.decode("utf-8", "surrogateescape"))
-            self.tree(obj, "msgpack", location, path, chain + ("msgpack",), keys, depth)
+            screen = self.relevance.observe(raw.decode("utf-8", "surrogateescape")) if self.relevance is not None else None
+            self.tree(obj, "msgpack", location, path, chain + ("msgpack",), keys, depth, screen)
             return
         if self._protobuf(raw, location, path, chain, keys, depth, "proto", sniffed=True):
             return
@@ -246,50 +249,67 @@ class Walker:
 
     # -- trees (JSON, msgpack) -------------------------------------------------
     def tree(self, root: Any, kind: str, location: str, path: tuple[str, ...], chain: tuple[str, ...],
-             keys: tuple[str, ...], depth: int, gate: bool = True) -> None:
+             keys: tuple[str, ...], depth: int, relevance: Relevance | None = None) -> None:
         """Iterative walk (no recursion: deep documents cannot overflow the stack).
 
-        With a relevance filter, scalars nobody could match are skipped before any
-        path is built for them; strings that may hide an encoding are always followed.
+        With a relevance filter (the one ``Relevance.observe`` gave for this document),
+        scalars nobody could match are skipped before any path is built for them;
+        strings that may hide an encoding are always followed.
         """
-        relevance = self.relevance if gate else None
         max_nesting = self.limits.max_json_depth
+        limits = self.limits
+        key_cache = _KEY_CACHE
+        min_blob = limits.min_blob_chars
+        wants = relevance.wants if relevance is not None else None
+        wants_number = relevance.wants_number if relevance is not None else None
         stack: list[tuple[Any, str, tuple[str, ...], int]] = [(root, "$", keys, 0)]
         while stack:
             obj, where, here_keys, level = stack.pop()
             if level >= max_nesting:
                 self.budget.note(f"{location}: {kind} nested deeper than {max_nesting}; inner part not walked")
                 continue
-            members = obj.items() if isinstance(obj, dict) else enumerate(obj)
             named = isinstance(obj, dict)
+            members = obj.items() if named else enumerate(obj)
             nested = []
+            name = None  # an array element goes by its array's name
             for k, v in members:
-                member_keys = here_keys + (_cached_key(k),) if named else here_keys
-                if isinstance(v, (dict, list, tuple)):
-                    nested.append((v, _json_step(where, k), member_keys, level + 1))
-                    continue
-                if isinstance(v, str):
-                    if relevance is not None and not relevance.wants(v, member_keys) and not _may_encode(v, self.limits):
+                if named:
+                    name = key_cache.get(k)
+                    if name is None:
+                        name = _cached_key(k)
+                cls = v.__class__
+                # the common JSON types by identity first; anything else by isinstance, as before
+                if cls is str or (cls not in _SCALAR_CLASSES and cls not in _CONTAINER_CLASSES and isinstance(v, str)):
+                    # a scalar nobody could match is skipped before any path or key tuple is built for it;
+                    # a string that may hide something (a blob, JSON, a form, URL-encoding) is always followed
+                    if (wants is not None and len(v) < min_blob and "=" not in v and "%" not in v
+                            and v[:1] not in _OPENERS and not wants(v, here_keys, name)):
                         continue
                     step = f"{kind}:{_json_step(where, k)}"
-                    self.text(v, location, path + (step,), chain + (step,), member_keys, depth + 1)
-                elif isinstance(v, bool) or v is None:
+                    self.text(v, location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys,
+                              depth + 1)
+                elif cls in _CONTAINER_CLASSES or (cls not in _SCALAR_CLASSES and isinstance(v, (dict, list, tuple))):
+                    nested.append((v, _json_step(where, k), here_keys + (name,) if named else here_keys, level + 1))
                     continue
-                elif isinstance(v, (int, float)):
-                    text = str(v)
-                    if relevance is not None and not relevance.wants_number(text, member_keys):
+                elif cls is bool or v is None:
+                    continue
+                elif cls is int or cls is float or (not isinstance(v, bool) and isinstance(v, (int, float))):
+                    if wants_number is not None and not wants_number(v, here_keys, name):
                         continue
                     step = f"{kind}:{_json_step(where, k)}"
-                    self.emit(text, location, path + (step,), chain + (step,), member_keys)
+                    self.emit(str(v), location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys)
                 elif isinstance(v, (bytes, bytearray)):
                     step = f"{kind}:{_json_step(where, k)}"
-                    self.data(bytes(v), location, path + (step,), chain + (step,), member_keys, depth + 1, binary_ok=False)
-                if self.budget.leaves >= self.limits.max_leaves:
+                    self.data(bytes(v), location, path + (step,), chain + (step,),
+                              here_keys + (name,) if named else here_keys, depth + 1, binary_ok=False)
+                if self.budget.leaves >= limits.max_leaves:
                     self.budget.take_leaf()
                     return
             stack.extend(reversed(nested))
 
 
+_SCALAR_CLASSES = frozenset({int, float, bool, type(None)})
+_CONTAINER_CLASSES = frozenset({dict, list, tuple})
 _KEY_CACHE: dict[Any, str] = {}
 
 
@@ -303,9 +323,8 @@ def _cached_key(name: Any) -> str:
     return norm
 
 
-def _may_encode(text: str, limits: DecodeLimits) -> bool:
-    """Could this string hide something (a blob, JSON, a form, URL-encoding)?"""
-    return len(text) >= limits.min_blob_chars or "=" in text or "%" in text or text[:1] in ("{", "[")
+_OPENERS = ("{", "[")
+
 
 
 def _body(walker: Walker, body: bytes, headers: list[tuple[str, str]], location: str = "body",

@@ -15,7 +15,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import ahocorasick
+import ahocorasick_rs
 
 from analyzer.models.events import CryptoEvent
 
@@ -27,6 +27,10 @@ def _b64(text: str) -> bytes | None:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
     except (binascii.Error, ValueError):
         return None
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")  # one-to-one on code points: a byte match is a text match
 
 
 def _step_name(op: str, algorithm: str) -> str:
@@ -46,7 +50,7 @@ class CryptoIndex:
 
     by_text: dict[str, list[tuple[tuple[str, ...], bytes]]] = field(default_factory=dict)
     by_raw: dict[bytes, list[tuple[tuple[str, ...], bytes]]] = field(default_factory=dict)
-    _automaton: ahocorasick.Automaton | None = None
+    _automaton: tuple[list[str], ahocorasick_rs.BytesAhoCorasick | None] | None = None  # (keys, their automaton)
 
     @classmethod
     def build(cls, events: Iterable[CryptoEvent]) -> "CryptoIndex":
@@ -80,24 +84,26 @@ class CryptoIndex:
         return len(self.by_raw) + len(self.by_text)
 
     @property
-    def automaton(self) -> ahocorasick.Automaton:
+    def automaton(self) -> tuple[list[str], ahocorasick_rs.BytesAhoCorasick | None]:
+        """The text forms of 8 characters or more, and one byte-level automaton over them."""
         if self._automaton is None:
-            automaton = ahocorasick.Automaton()
-            for text in self.by_text:
-                if len(text) >= 8:
-                    automaton.add_word(text, text)
-            if len(automaton):
-                automaton.make_automaton()
-            self._automaton = automaton
+            keys = [text for text in self.by_text if len(text) >= 8]
+            matcher = ahocorasick_rs.BytesAhoCorasick([_utf8(k) for k in keys]) if keys else None
+            self._automaton = (keys, matcher)
         return self._automaton
 
-    def hits(self, text: str) -> bool:
+    def _found(self, text: str | bytes) -> list[tuple[str, int]]:
+        """(key, end offset in bytes) of every known output form in text (bytes: a message as it
+        came; the forms hold no lone surrogate, so its bytes match as its decoded text would)."""
+        keys, matcher = self.automaton
+        if matcher is None:
+            return []
+        data = _utf8(text) if isinstance(text, str) else text
+        return [(keys[i], end) for i, _, end in matcher.find_matches_as_indexes(data, overlapping=True)]
+
+    def hits(self, text: str | bytes) -> bool:
         """Cheap test: does text contain any known output form?"""
-        if not self.by_text:
-            return False
-        for _ in self.automaton.iter(text):
-            return True
-        return False
+        return bool(self.by_text) and bool(self._found(text))
 
     # PlaintextSource protocol (analyzer.decode.walk) ------------------------------
     def plaintexts_in_text(self, text: str) -> list[tuple[tuple[str, ...], bytes]]:
@@ -105,7 +111,7 @@ class CryptoIndex:
             return []
         found: list[tuple[tuple[str, ...], bytes]] = []
         longest: dict[int, str] = {}
-        for end, key in self.automaton.iter(text):
+        for key, end in self._found(text):
             # of forms ending at the same place (padded/unpadded), keep the longest
             if len(key) > len(longest.get(end, "")):
                 longest[end] = key

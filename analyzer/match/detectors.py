@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+import ahocorasick_rs
+
 from analyzer.decode.walk import Leaf
 from analyzer.match.keys import ALL_KEYS, KEYS, any_key_in, key_class
 
@@ -80,11 +82,13 @@ def luhn_check_digit(digits: str) -> str:
 
 # Cheap flow-level triggers on raw bytes. bytes.translate runs at memory speed, so shapes
 # are found by mapping character classes to one letter and searching for a literal.
-_DIGIT_CLASS = bytes.maketrans(b"0123456789", b"0000000000")
+_DIGIT_CLASS = bytes(ord("0") if chr(i).isdigit() and i < 128 else ord(" ") for i in range(256))
 _HEX_CLASS = bytes.maketrans(b"0123456789abcdefABCDEF", b"h" * 22)
 _ELEVEN_DIGITS = b"0" * 11
-_DIGIT_RUN_BYTES = re.compile(rb"0{11,}")
 _KEY_BYTES = frozenset(k.encode() for k in ALL_KEYS)
+# _EMAIL on the raw bytes: its characters are ASCII, and a non-ASCII neighbour (a UTF-8 byte
+# here, a letter in the text) only makes this looser, never stricter, than the text's test
+_EMAIL_BYTES = re.compile(_EMAIL.pattern.encode("ascii"))
 
 
 def _digit_run_candidate(run: str, before: bytes) -> bool:
@@ -100,12 +104,45 @@ def _digit_run_candidate(run: str, before: bytes) -> bool:
     return before == b"+" and n <= 15
 
 
-_SEPARATORS_TO_AMP = bytes.maketrans(b"?; \t\r\n,", b"&&&&&&&")
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_SEPARATORS = (b"?", b";", b" ", b"\t", b"\r", b"\n", b",", b"&")  # what ends a form or query field
+_MAX_ESCAPES = 3  # backslashes before the closing quote of an escaped field name (JSON in JSON in JSON)
+
+
+def _field_patterns() -> list[bytes]:
+    """A personal-data field name as it ends up in the folded text: ``"imei":`` (and with its
+    closing quote escaped), ``":imei":`` after a value with no opening quote, ``&imei=``."""
+    out = []
+    for key in sorted(_KEY_BYTES):
+        for escapes in range(_MAX_ESCAPES + 1):
+            tail = b"\\" * escapes + b'":'
+            out += [b'"' + key + tail, b'":' + key + tail]
+        out += [sep + key + b"=" for sep in _SEPARATORS]
+    return out
+
+
+_FIELD_NAMES = ahocorasick_rs.BytesAhoCorasick(_field_patterns())
+_FIELD_STARTS = tuple(k + b"\\" * escapes + b'":' for k in _KEY_BYTES for escapes in range(_MAX_ESCAPES + 1)) + tuple(
+    k + b"=" for k in _KEY_BYTES)
+_MANY_ESCAPES = b"\\" * (_MAX_ESCAPES + 1) + b'":'
 
 
 def has_keyed_field(raw: bytes) -> bool:
-    """Does raw mention a field name SDKs use for personal data (``"imei":``, ``mac=``)?"""
-    folded = raw.lower().translate(None, b"_-")
+    """Does raw mention a field name SDKs use for personal data (``"imei":``, ``mac=``)?
+
+    Names compare folded (lower case, no ``_`` or ``-``); one automaton pass finds them.
+    """
+    folded = raw.translate(_LOWER, b"_-")  # = raw.lower() without _ and -, in one pass
+    if _MANY_ESCAPES in folded:
+        return _keyed_field_by_splitting(folded)
+    return folded.startswith(_FIELD_STARTS) or bool(_FIELD_NAMES.find_matches_as_indexes(folded))
+
+
+_SEPARATORS_TO_AMP = bytes.maketrans(b"?; \t\r\n,", b"&&&&&&&")
+
+
+def _keyed_field_by_splitting(folded: bytes) -> bool:
+    """has_keyed_field for any depth of escaping: every name before ``":`` and before ``=``."""
     chunks = folded.split(b'":')
     if len(chunks) > 1:
         names = {c[c.rfind(b'"') + 1 :].rstrip(b"\\") for c in chunks[:-1]}
@@ -120,17 +157,37 @@ def has_keyed_field(raw: bytes) -> bool:
 def has_keyless_shape(raw: bytes) -> bool:
     """Shapes detectors flag without a field name: long digit runs, MACs, e-mails."""
     digits = raw.translate(_DIGIT_CLASS)
-    if _ELEVEN_DIGITS in digits:
-        for m in _DIGIT_RUN_BYTES.finditer(digits):
-            start = m.start()
-            if _digit_run_candidate(raw[start : m.end()].decode("ascii"), raw[start - 1 : start]):
-                return True
+    start = digits.find(_ELEVEN_DIGITS)
+    while start != -1:  # each digit run of 11 or more, by literal search (a regex tries every digit)
+        end = digits.find(b" ", start)
+        end = len(raw) if end == -1 else end
+        if _digit_run_candidate(raw[start:end].decode("ascii"), raw[start - 1 : start]):
+            return True
+        start = digits.find(_ELEVEN_DIGITS, end)
     if b":" in raw or b"-" in raw:
         hexes = raw.translate(_HEX_CLASS)
         if b"hh:hh:hh:hh:hh:hh" in hexes or b"hh-hh-hh-hh-hh-hh" in hexes:
             return True
-    if b"@" in raw:
-        return bool(_EMAIL.search(raw.decode("utf-8", "replace")))
+    return _has_email(raw)
+
+
+_DOMAIN_CHARS = re.compile(rb"[A-Za-z0-9.\-]*")
+_LOCAL_BYTES = frozenset(bytes([c]) for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_LABEL_BYTES = frozenset(bytes([c]) for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _has_email(raw: bytes) -> bool:
+    """_EMAIL anywhere in raw, searched around each ``@`` only: an address is at most 64
+    characters before it and one run of domain characters after it."""
+    at = raw.find(b"@")
+    while at != -1:
+        # an address has a local-part character right before its @ and a label character right after
+        if raw[at - 1 : at] in _LOCAL_BYTES and raw[at + 1 : at + 2] in _LABEL_BYTES:
+            domain_end = _DOMAIN_CHARS.match(raw, at + 1).end()
+            # lookbehind sees the bytes before pos; endpos keeps the byte after the domain for the lookahead
+            if _EMAIL_BYTES.search(raw, max(0, at - 64), domain_end + 1):
+                return True
+        at = raw.find(b"@", at + 1)
     return False
 
 
@@ -141,9 +198,11 @@ def worth_walking(raw: bytes, is_text: bool = True) -> bool:
     return is_text and any(s in raw for s in _ENCODED_STRUCTURE)
 
 
-def leaf_candidate(text: str, keys: tuple[str, ...]) -> bool:
-    """Per scalar: could a detector fire on this value under these keys?"""
-    if keys and keys[-1] in ALL_KEYS:
+def leaf_candidate(text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+    """Per scalar: could a detector fire on this value? ``key`` is its own field name (None for
+    an array element, which goes by its array's name: the last of ``parent_keys``)."""
+    last = key if key is not None else (parent_keys[-1] if parent_keys else None)
+    if last in ALL_KEYS:
         return True
     if "@" in text or "+" in text:
         return True
@@ -154,12 +213,17 @@ def leaf_candidate(text: str, keys: tuple[str, ...]) -> bool:
         return True
     if "." in text and text[:1].isalpha() and _PACKAGE.match(text):
         return True
-    return not _CONTACT_KEYS.isdisjoint(keys)
+    return key in _CONTACT_KEYS or not _CONTACT_KEYS.isdisjoint(parent_keys)
 
 
-def number_candidate(text: str, keys: tuple[str, ...]) -> bool:
-    """Per JSON number: only long integers (IMEI, phone, ICCID) or values under a known key."""
-    return (keys and keys[-1] in ALL_KEYS) or (11 <= len(text) <= 20 and text.isdigit())
+_LONG_INTS = range(10**10, 10**20)  # 11 to 20 digits: IMEI, phone, ICCID written as numbers
+
+
+def number_candidate(value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+    """Per number: values under a known key, and integers of a shape a detector flags without
+    one (the digit runs of has_keyless_shape: a millisecond timestamp is not one)."""
+    last = key if key is not None else (parent_keys[-1] if parent_keys else None)
+    return last in ALL_KEYS or (value.__class__ is int and value in _LONG_INTS and _digit_run_candidate(str(value), b""))
 
 
 def _digits(leaf: Leaf, cls: str | None, out: list[Detection]) -> None:

@@ -3,8 +3,8 @@
 SDKs rarely send an IMEI as the hook returned it: they upper-case it, strip the
 colons from a MAC, MD5 it and upper-case the hex, base64 the SHA-256 digest, round
 a coordinate to four decimals. :class:`IdentifierSet` expands every value into those
-variants once per session; one Aho-Corasick automaton then finds all of them in a
-single pass over a text. Each variant keeps its transform chain (application
+variants once per session; one Aho-Corasick automaton over bytes then finds all of
+them in a single pass over a whole decoded message. Each variant keeps its transform chain (application
 order, e.g. ``("upper", "sha256", "base64")``) and the identifier it came from.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
-import ahocorasick
+import ahocorasick_rs
 
 DIGESTS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 MAC_KINDS = frozenset({"mac", "bssid"})
@@ -165,12 +165,77 @@ def _location_variants(ident: Identifier, min_decimals: int, standalone_decimals
         yield Variant(f"{lon_t},{lat_t}", (how, "swap"), ident)
 
 
+def _utf8(text: str) -> bytes:
+    # surrogatepass: code points map one-to-one onto bytes, so a byte match is a text match
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _char_offsets(data: bytes, positions: Iterable[int]) -> dict[int, int]:
+    """Byte offset -> character offset, for offsets on character boundaries of data."""
+    out: dict[int, int] = {}
+    byte_at = char_at = 0
+    for pos in sorted(set(positions)):
+        char_at += len(data[byte_at:pos].decode("utf-8", "surrogatepass"))
+        byte_at = pos
+        out[pos] = char_at
+    return out
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_WORD_BYTES = frozenset(b"0123456789"), frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _same_class_bytes(a: int, b: int) -> bool:
+    """_same_class for ASCII bytes; a non-ASCII byte may be a letter, so it never cuts a hit here."""
+    return any(a in cls and b in cls for cls in _WORD_BYTES)
+
+
+class VariantAutomaton:
+    """Every distinct variant text in one byte-level Aho-Corasick automaton.
+
+    A key (pattern index) maps to every variant spelled that way. Texts are matched as
+    their UTF-8 bytes, so a message is searched as it came off the wire, without
+    building a Python string for it.
+    """
+
+    def __init__(self, variants: Iterable[Variant]) -> None:
+        table: dict[str, list[Variant]] = {}
+        for v in variants:
+            table.setdefault(v.text, []).append(v)
+        self.texts: list[str] = list(table)
+        self.variants: list[tuple[Variant, ...]] = [tuple(vs) for vs in table.values()]
+        patterns = [_utf8(t) for t in self.texts]
+        # raw message bytes may be searched as they are only when no pattern holds a lone surrogate
+        self.raw_safe = not any(_SURROGATE.search(t) for t in self.texts if not t.isascii())
+        self._matcher = ahocorasick_rs.BytesAhoCorasick(patterns) if patterns else None
+        self.shortest = min(map(len, self.texts), default=0)  # in characters
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def whole_words(self, data: bytes, hits: list[tuple[int, int, int]]) -> Iterator[tuple[Variant, ...]]:
+        """The variants of the hits in data that cut through no ASCII word; a hit next to a
+        non-ASCII character is kept (``IdentifierSet.find`` decides on the leaf)."""
+        n = len(data)
+        for key, start, end in hits:
+            if (start > 0 and _same_class_bytes(data[start - 1], data[start])) or (
+                    end < n and _same_class_bytes(data[end - 1], data[end])):
+                continue
+            yield self.variants[key]
+
+    def hits(self, data: bytes) -> list[tuple[int, int, int]]:
+        """(key, start, end) in bytes of every occurrence, overlapping ones included."""
+        if self._matcher is None or not data:
+            return []
+        return self._matcher.find_matches_as_indexes(data, overlapping=True)
+
+
 @dataclass
 class IdentifierSet:
     identifiers: list[Identifier] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)
     min_variant_len: int = 6
-    _automaton: ahocorasick.Automaton | None = None
+    _automaton: VariantAutomaton | None = None
     _known_values: frozenset[str] | None = None
 
     @classmethod
@@ -214,32 +279,42 @@ class IdentifierSet:
                 yield Variant(text, steps + dig, ident)
 
     @property
-    def automaton(self) -> ahocorasick.Automaton:
-        """All variant texts in one automaton; a key maps to every variant spelled that way."""
+    def automaton(self) -> VariantAutomaton:
+        """All variant texts in one automaton, built on first use."""
         if self._automaton is None:
-            table: dict[str, list[Variant]] = {}
-            for v in self.variants:
-                table.setdefault(v.text, []).append(v)
-            automaton = ahocorasick.Automaton()
-            for text, variants in table.items():
-                automaton.add_word(text, tuple(variants))
-            if table:
-                automaton.make_automaton()
-            self._automaton = automaton
+            self._automaton = VariantAutomaton(self.variants)
         return self._automaton
 
     def find(self, text: str) -> Iterator[tuple[int, int, tuple[Variant, ...]]]:
-        """(start, end, variants) of every hit whose edges do not cut through a word."""
+        """(start, end, variants) of every hit whose edges do not cut through a word; offsets in characters."""
         if not self.variants:
             return
+        automaton = self.automaton
+        data = _utf8(text)
+        hits = automaton.hits(data)
+        if not hits:
+            return
+        chars = None if len(data) == len(text) else _char_offsets(data, (p for _, s, e in hits for p in (s, e)))
         n = len(text)
-        for end, variants in self.automaton.iter(text):
-            start = end - len(variants[0].text) + 1
+        for key, start, end in hits:
+            if chars is not None:
+                start, end = chars[start], chars[end]
             if start > 0 and _same_class(text[start - 1], text[start]):
                 continue
-            if end + 1 < n and _same_class(text[end], text[end + 1]):
+            if end < n and _same_class(text[end - 1], text[end]):
                 continue
-            yield start, end + 1, variants
+            yield start, end, automaton.variants[key]
+
+    def texts_in(self, data: bytes | str) -> Iterator[tuple[Variant, ...]]:
+        """The variants of every hit in a message, overlapping ones included, searched as
+        bytes (a str as its UTF-8)."""
+        if not self.variants:
+            return
+        automaton = self.automaton
+        if isinstance(data, str) or not automaton.raw_safe:
+            data = _utf8(data if isinstance(data, str) else data.decode("utf-8", "surrogateescape"))
+        for key, _, _ in automaton.hits(data):
+            yield automaton.variants[key]
 
     @property
     def known_values(self) -> frozenset[str]:

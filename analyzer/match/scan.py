@@ -1,9 +1,10 @@
 """scan_flow: decode one flow and find the personal data in it.
 
-Fast path first: the URL, headers and content-decoded body are scanned as one text
-by the variant automaton, the crypto index and the detectors' cheap triggers.
+Fast path first: the URL, headers and content-decoded body are scanned as one byte
+string by the variant automaton, the crypto index and the detectors' cheap triggers.
 Only a flow where something could be found is walked structurally (to get exact
-locations, paths and decode chains). Most ordinary traffic stops after one pass.
+locations, paths and decode chains), and inside it only the scalars something could
+match become leaves. Most ordinary traffic stops after one pass.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ EXCERPT_CHARS = 240
 DIRECTIONS = ("request", "response", "ws_client", "ws_server")
 _CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
 _LOCATION_KEYS = ("location", "latitude", "longitude")
+_NUMBER_CHARS = frozenset("0123456789.-+eEinfa")  # what str() of an int or float is made of
 
 
 @dataclass
@@ -142,54 +144,132 @@ class _Relevance:
         self.ids = ids
         self.run_detectors = run_detectors
         self.hits: set[str] = set()
-        self.seen = ""  # text already observed by the fast path
+        self.scanned: tuple[bytes, list[tuple[int, int, int]]] | None = None  # the message's bytes and every hit in them
+        self._shortest = ids.automaton.shortest if ids.variants else 0
+        self._number_hits: tuple[int, tuple[str, ...]] = (-1, ())  # (len(hits) when made, the hits a number's text could hold)
 
-    def observe(self, text: str) -> None:
-        if not self.ids.variants or (self.seen and self.seen.endswith(text)):
-            return
-        for _, variants in self.ids.automaton.iter(text):
-            self.hits.add(variants[0].text)
+    def observe(self, text: str, *, verbatim: bool = False) -> "_Relevance | _VerbatimDocument":
+        if not self.ids.variants:
+            return self
+        doc = text.encode("utf-8", "surrogatepass")
+        if self.scanned is not None and self.scanned[0].endswith(doc):
+            # the message ends with this document (its body): the fast path searched it and noted its hits
+            offset = len(self.scanned[0]) - len(doc)
+            hits = [(key, start - offset, end - offset) for key, start, end in self.scanned[1] if start >= offset]
+        else:
+            hits = self.ids.automaton.hits(doc)
+            self.hits.update(self.ids.automaton.texts[key] for key, _, _ in hits)
+        if not verbatim:
+            return self
+        return _VerbatimDocument(self, *_strings_holding_variants(doc, hits))
 
     def _hit(self, text: str) -> bool:
-        if text in self.hits:
+        """Does text hold one of the hits? The automaton finds every variant in it at once."""
+        if len(text) < self._shortest:
+            return False
+        hits = self.hits
+        return any(variants[0].text in hits for variants in self.ids.texts_in(text))
+
+    def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        if self.hits and self._hit(text):
             return True
-        for h in self.hits:
-            if h in text:
-                return True
-        return False
+        return self.run_detectors and detectors.leaf_candidate(text, parent_keys, key)
 
-    def wants(self, text: str, keys: tuple[str, ...]) -> bool:
-        return (self.hits and self._hit(text)) or (self.run_detectors and detectors.leaf_candidate(text, keys))
+    def wants_number(self, value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        if self.run_detectors and detectors.number_candidate(value, parent_keys, key):
+            return True
+        if not self.hits:
+            return False
+        if self._number_hits[0] != len(self.hits):  # hits only grow: their count says whether this is stale
+            self._number_hits = (len(self.hits), tuple(h for h in self.hits if _NUMBER_CHARS.issuperset(h)))
+        number_hits = self._number_hits[1]
+        if not number_hits:
+            return False
+        text = str(value)
+        return any(h in text for h in number_hits)  # only hits made of a number's characters can be in one
 
-    def wants_number(self, text: str, keys: tuple[str, ...]) -> bool:
-        return (self.hits and self._hit(text)) or (self.run_detectors and detectors.number_candidate(text, keys))
+
+def _strings_holding_variants(doc: bytes, hits: list[tuple[int, int, int]]) -> tuple[set[str], bool]:
+    """In a JSON document without escapes: the strings (keys or values) holding a variant,
+    and whether a variant sits outside any string (in a number).
+
+    One automaton pass and one walk over the quotes before each hit, in order: linear in
+    the document, however many hits.
+    """
+    holders: set[str] = set()
+    outside = False
+    quotes = pos = 0
+    string_end = -1
+    for start, end in sorted((start, end) for _, start, end in hits):
+        quotes += doc.count(b'"', pos, start)
+        pos = start
+        if quotes % 2 == 0:
+            outside = True
+        elif start > string_end and doc.find(b'"', start, end) == -1:  # a new string that holds the whole hit
+            opening = doc.rfind(b'"', 0, start)
+            string_end = doc.find(b'"', end)
+            holders.add(doc[opening + 1 : string_end].decode("utf-8", "surrogatepass"))
+    return holders, outside
 
 
-def _worth_walking(raw: bytes, text: str, ids: IdentifierSet, crypto: CryptoIndex | None,
-                   run_detectors: bool, min_blob: int, relevance: _Relevance, unquotes: int = 2) -> bool:
-    if ids.variants and _variant_hit(text, ids, relevance.hits):
+class _VerbatimDocument:
+    """The relevance filter for a JSON document whose strings appear in its text as they are:
+    a string holds a variant exactly when it is one of the strings found around the
+    document's hits, a set lookup instead of a search per scalar."""
+
+    def __init__(self, relevance: _Relevance, holders: set[str], numbers_hit: bool) -> None:
+        self.relevance = relevance
+        self.run_detectors = relevance.run_detectors
+        self.holders = holders
+        self.numbers_hit = numbers_hit  # an int's text is its JSON text: no hit outside strings, no int holds one
+
+    def observe(self, text: str, *, verbatim: bool = False):
+        return self.relevance.observe(text, verbatim=verbatim)
+
+    def wants(self, text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        return text in self.holders or (self.run_detectors and detectors.leaf_candidate(text, parent_keys, key))
+
+    def wants_number(self, value: int | float, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
+        if value.__class__ is int and not self.numbers_hit:
+            return self.relevance.run_detectors and detectors.number_candidate(value, parent_keys, key)
+        return self.relevance.wants_number(value, parent_keys, key)
+
+
+def _worth_walking(raw: bytes, ids: IdentifierSet, crypto: CryptoIndex | None, run_detectors: bool,
+                   min_blob: int, relevance: _Relevance, unquotes: int = 2) -> bool:
+    """Could anything match in this message? Every test reads its bytes as they are; only a
+    URL-encoded text message is decoded, to look again."""
+    if ids.variants and _variant_hit(raw, ids, relevance):
         return True
-    if crypto is not None and (crypto.hits(text) or crypto.plaintexts_in_bytes(raw)):
+    if crypto is not None and (crypto.hits(raw) or crypto.plaintexts_in_bytes(raw)):
         return True
-    if run_detectors and detectors.worth_walking(raw, formats.mostly_text(raw)):
+    is_text = formats.mostly_text(raw)
+    if run_detectors and detectors.worth_walking(raw, is_text):
         return True
-    if formats.may_hide_text(text, min_blob):
+    if formats.may_hide_text(raw, min_blob):
         return True
-    if unquotes and "%" in text and formats.mostly_text(raw):  # URL-encoded: look again, decoded
+    if unquotes and is_text and b"%" in raw:  # URL-encoded: look again, decoded
+        text = raw.decode("utf-8", "surrogateescape")
         unquoted = unquote_plus(text)
         if unquoted != text:
-            return _worth_walking(unquoted.encode("utf-8", "surrogateescape"), unquoted, ids, crypto,
-                                  run_detectors, min_blob, relevance, unquotes - 1)
+            return _worth_walking(unquoted.encode("utf-8", "surrogateescape"), ids, crypto, run_detectors, min_blob,
+                                  relevance, unquotes - 1)
     return False
 
 
-def _variant_hit(text: str, ids: IdentifierSet, seen: set[str]) -> bool:
-    """One pass: collect every variant in text; True if one counts on its own, or both
-    coordinates of one location are there."""
+def _variant_hit(raw: bytes, ids: IdentifierSet, relevance: _Relevance) -> bool:
+    """One pass over the message's bytes: note every variant in it; True if one counts on
+    its own, or both coordinates of one location are there."""
+    automaton = ids.automaton
+    if not automaton.raw_safe:
+        raw = raw.decode("utf-8", "surrogateescape").encode("utf-8", "surrogatepass")
+    hits = automaton.hits(raw)
+    if relevance.scanned is None:  # the message itself, not a URL-decoded look at it
+        relevance.scanned = (raw, hits)
     coords: set[tuple[str, str]] = set()
     alone = False
-    for _, _, variants in ids.find(text):
-        seen.add(variants[0].text)
+    for variants in automaton.whole_words(raw, hits):
+        relevance.hits.add(variants[0].text)
         for v in variants:
             if not v.needs_context:
                 alone = True
@@ -213,10 +293,8 @@ def _message_leaves(flow: FlowRecord, budget: Budget, direction: str, crypto: Cr
     cap = budget.limits.max_header_chars
     head = "\n".join([flow.url if request else ""] + [f"{k[:cap]}: {v[:cap]}" for k, v in headers])
     raw = head.encode("utf-8", "surrogateescape") + b"\n" + plain
-    text = raw.decode("utf-8", "surrogateescape")
-    if not _worth_walking(raw, text, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):
+    if not _worth_walking(raw, ids, crypto, run_detectors, budget.limits.min_blob_chars, relevance):
         return [], {}
-    relevance.seen = text
     w = Walker(budget, direction, crypto, relevance)
     if request:
         walk_url(w, flow.url)

@@ -36,7 +36,7 @@ def test_fast_path_equals_full_walk(session, monkeypatch):
     fast = _all(ids, flows)
     assert sum(map(len, fast)) > 100  # the session really carries identifiers
     monkeypatch.setattr(scan_module, "_worth_walking", lambda *a, **k: True)
-    monkeypatch.setattr(scan_module._Relevance, "wants", lambda self, text, keys: True)
-    monkeypatch.setattr(scan_module._Relevance, "wants_number", lambda self, text, keys: True)
+    monkeypatch.setattr(scan_module._Relevance, "wants", lambda self, text, parent_keys, key=None: True)
+    monkeypatch.setattr(scan_module._Relevance, "wants_number", lambda self, value, parent_keys, key=None: True)
     full = _all(ids, flows)
     assert fast == full
