@@ -23,6 +23,7 @@ from analyzer.store.models_triage import SuppressionRule, TriageMark
 from analyzer.triage.keys import TRIAGE_KEY_COLUMN
 from analyzer.triage.states import STATES
 from analyzer.web import cursor as cur
+from analyzer.web import search
 
 CHOICE_ORDER = ("accept", "refuse", "none", "withdraw")
 PAGE = 50
@@ -52,9 +53,6 @@ def _choice_order(choice: str) -> tuple[int, str]:
 _F = m.Finding
 FINDING_HOST = func.lower(func.coalesce(
     _F.data["destination"]["host"].as_string(), _F.data["flow"]["host"].as_string(), literal("")))
-FINDING_URL = func.coalesce(_F.data["flow"]["url"].as_string(), literal(""))
-FINDING_VALUE = func.coalesce(_F.data["evidence"]["value"].as_string(), literal(""))
-FINDING_MATCHED = func.coalesce(_F.data["evidence"]["matched"].as_string(), literal(""))
 
 
 def _suppression_state(package_col) -> Any:
@@ -490,10 +488,31 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
                   limit: int | None = None) -> dict[str, Any]:
     """Current findings across the store, newest first, filtered; ``q`` searches URLs and values."""
     limit = _limit(limit)
-    last = cur.decode(after, dt.datetime, int)
+    f = clean_filters(filters)
+    q = findings_query(store, f, after)
+    with store.session() as s:
+        rows = s.execute(q.limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "filters": f,
+        "findings": [
+            {**_finding_out(r[2], r[7], r[3:7], session=r[8], app=r[9]), "version": r[10]} for r in rows
+        ],
+        "next": cur.encode(iso(rows[-1][1]), rows[-1][0]) if more else None,
+    }
+
+
+def clean_filters(filters: dict[str, str | None] | None) -> dict[str, str]:
     f = {k: (v.strip() if isinstance(v, str) else v) for k, v in (filters or {}).items() if k in FINDING_FILTERS and v}
     if f.get("triage") and f["triage"] not in (*STATES, "untriaged"):
         raise StoreError(f"unknown triage state {f['triage']!r}")
+    return f
+
+
+def findings_query(store: Store, f: dict[str, str], after: str | None = None):
+    """The findings page's SELECT (newest first, no LIMIT): filters F, after the cursor AFTER."""
+    last = cur.decode(after, dt.datetime, int)
     mark = aliased(TriageMark)
     with store.session() as s:
         # Without active rules the state is the mark's: "untriaged" becomes an anti-join
@@ -512,9 +531,9 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
                      (_F.confidence, "confidence"), (m.App.package, "app")):
         if f.get(key):
             q = q.where(col == f[key])
+    dialect = store.engine.dialect.name
     if f.get("host"):
-        host = f["host"].lower().rstrip(".")
-        q = q.where(or_(FINDING_HOST == host, FINDING_HOST.like("%." + host.replace("%", r"\%").replace("_", r"\_"), escape="\\")))
+        q = q.where(search.host_condition(dialect, f["host"].lower().rstrip("."), FINDING_HOST))
     if f.get("triage") == "untriaged":
         q = q.where(mark.id.is_(None))
         if with_rules:
@@ -522,21 +541,10 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
     elif f.get("triage"):
         q = q.where(state == f["triage"])
     if f.get("q"):
-        needle = f["q"].lower()
-        q = q.where(or_(*(func.lower(col).contains(needle, autoescape=True) for col in (FINDING_URL, FINDING_VALUE, FINDING_MATCHED))))
+        q = q.where(search.search_condition(dialect, f["q"]))
     if last:
         q = q.where(tuple_(_F.ts, _F.pk) < tuple_(last[0], last[1]))
-    with store.session() as s:
-        rows = s.execute(q.order_by(_F.ts.desc(), _F.pk.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "filters": f,
-        "findings": [
-            {**_finding_out(r[2], r[7], r[3:7], session=r[8], app=r[9]), "version": r[10]} for r in rows
-        ],
-        "next": cur.encode(iso(rows[-1][1]), rows[-1][0]) if more else None,
-    }
+    return q.order_by(_F.ts.desc(), _F.pk.desc())
 
 
 def filter_choices(store: Store | None = None) -> dict[str, list[str]]:
