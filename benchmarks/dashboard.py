@@ -98,6 +98,7 @@ def cases(made: bench_store.Made, n: int, rng: random.Random) -> list[Case]:
         Case("  api: .../NAME/findings", [f"/api/sessions/{s}/findings" for s in sessions]),
         Case("findings: host", [f"/findings?host={rng.choice(made.hosts)}" for _ in range(n)]),
         Case("findings: app", [f"/findings?app={rng.choice(made.packages)}" for _ in range(n)]),
+        Case("findings: triage=untriaged", ["/findings?triage=untriaged"] * n),
         Case("findings: triage=false_positive", [f"/findings?triage=false_positive&rule={rng.choice(rules)}" for _ in range(n)]),
         Case("findings: q=URL part (one flow)", [f"/findings?q={rng.choice(made.url_parts)}" for _ in range(n)]),
         Case("findings: q=value", [f"/findings?q={quote(rng.choice(made.values))}" for _ in range(n)]),

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy import and_, case, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy.orm import aliased
 
 from analyzer.store import models as m
-from analyzer.store.models_triage import SuppressionRule
+from analyzer.store.models_triage import SuppressionRule, TriageMark
+from analyzer.triage.keys import TRIAGE_KEY_COLUMN
 
 _F = m.Finding
 # The host a finding went to, as the report JSON gives it (lower case).
@@ -78,7 +80,16 @@ def has_state(mark, rules: Sequence[Rule], state: str, package: Any = None) -> A
     """SQL: the row's effective state is STATE, with a cheap necessary condition first so the
     planner can drop most rows before the CASE (a marked row, or one matching a rule of STATE)."""
     if state == "untriaged":
-        return and_(mark.id.is_(None), state_expr(mark, rules, package) == state)
+        # NOT EXISTS, not "mark.id IS NULL" on the outer join: the planner estimates the
+        # latter at one row and builds nested loops over every finding; an anti-join it
+        # estimates right and walks the time index.
+        other = aliased(TriageMark)
+        unmarked = ~exists().where(other.session_id == _F.session_id, other.finding_key == TRIAGE_KEY_COLUMN)
+        if not rules:
+            return unmarked
+        # NOT(any rule) for the same reason instead of "CASE ... = 'untriaged'" (taken for a
+        # rare value). A rule on a NULL column is NULL, not false: coalesce keeps such rows.
+        return and_(unmarked, not_(func.coalesce(or_(*(rule_matches(r, package) for r in rules)), false())))
     candidates = [rule_matches(r, package) for r in rules if r.state == state]
     necessary = or_(mark.state == state, and_(mark.id.is_(None), or_(*candidates))) if candidates else mark.state == state
     return and_(necessary, state_expr(mark, rules, package) == state)
