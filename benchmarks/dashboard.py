@@ -62,6 +62,8 @@ def p95(values: list[float]) -> float:
 
 def start_server(url: str, log: Path) -> tuple[subprocess.Popen, str]:
     """`consentry serve --port 0` on the store; (process, base URL)."""
+    import httpx
+
     exe = Path(sys.executable).parent / "consentry"
     env = {**os.environ, "CONSENTRY_DB": url, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", "0"], env=env,
@@ -70,8 +72,13 @@ def start_server(url: str, log: Path) -> tuple[subprocess.Popen, str]:
     while time.monotonic() < deadline:
         text = log.read_text()
         if "http://127.0.0.1:" in text:
-            port = text.split("http://127.0.0.1:", 1)[1].split("/", 1)[0]
-            return proc, f"http://127.0.0.1:{port}"
+            # the line comes once the socket is bound; uvicorn listens a moment later
+            base = "http://127.0.0.1:" + text.split("http://127.0.0.1:", 1)[1].split("/", 1)[0]
+            try:
+                if httpx.get(base + "/healthz", timeout=5).status_code == 200:
+                    return proc, base
+            except httpx.TransportError:
+                pass
         if proc.poll() is not None:
             raise SystemExit(f"consentry serve exited: {text.strip()[-500:]}")
         time.sleep(0.1)
@@ -121,7 +128,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000 apps / 10,000 sessions / 1,000,000 findings")
     ap.add_argument("--requests", type=int, default=50, help="requests per page")
-    ap.add_argument("--db-name", default="consentry_bench", help="the kept benchmark database (on the --admin server)")
+    ap.add_argument("--db-name", help="the kept benchmark database (default consentry_bench, at another scale "
+                                      "consentry_bench_<apps>: each size keeps its own)")
     ap.add_argument("--fresh", action="store_true", help="generate the store again even if the kept one matches")
     args = ap.parse_args()
     if not 0 < args.scale <= 10:
@@ -132,7 +140,8 @@ def main() -> None:
     import psycopg
 
     size = bench_store.Size.at(args.scale)
-    url = bench_store.ensure(ADMIN, args.db_name, size, fresh=args.fresh)
+    db_name = args.db_name or ("consentry_bench" if size.apps == 1000 else f"consentry_bench_{size.apps}")
+    url = bench_store.ensure(ADMIN, db_name, size, fresh=args.fresh)
     sa_url = url.replace("postgresql://", "postgresql+psycopg://")
     started = time.perf_counter()
     from analyzer.store import open_store
