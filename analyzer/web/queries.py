@@ -191,9 +191,12 @@ def app_diff(store: Store, package: str, v_from: str, v_to: str, consent: str | 
 
 
 def _session_row(s, name: str) -> m.Session:
-    row = s.scalar(select(m.Session).where(m.Session.name == name))
+    # A page's calls share one ORM session (app.py: one_transaction): read the row once.
+    cache = s.info.setdefault("dashboard_session_rows", {})
+    row = cache.get(name) or s.scalar(select(m.Session).where(m.Session.name == name))
     if row is None:
         raise NotFound(f"no session named {name!r}")
+    cache[name] = row
     return row
 
 

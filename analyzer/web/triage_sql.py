@@ -38,11 +38,14 @@ class Rule:
 
 
 def active_rules(s) -> list[Rule]:
-    """Active suppression rules, oldest first (the oldest matching one wins)."""
+    """Active suppression rules, oldest first (the oldest matching one wins); read once per ORM session."""
+    if "dashboard_rules" in s.info:
+        return s.info["dashboard_rules"]
     rows = s.execute(select(SuppressionRule.state, SuppressionRule.app_package, SuppressionRule.host, SuppressionRule.rule,
                             SuppressionRule.pii_type, SuppressionRule.sdk)
                      .where(SuppressionRule.active.is_(True)).order_by(SuppressionRule.id)).all()
-    return [Rule(*r) for r in rows]
+    s.info["dashboard_rules"] = [Rule(*r) for r in rows]
+    return s.info["dashboard_rules"]
 
 
 def _like_escape(text: str) -> str:
