@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/dashboard.py --fresh         # generate the store again
 
 The store is generated once into the database ``consentry_bench`` on 127.0.0.1:5432
-(benchmarks/dashboard_store.py: COPY, realistic distributions, triage marks and
+(``consentry_bench_<apps>`` at another --scale; benchmarks/dashboard_store.py: COPY, realistic distributions, triage marks and
 suppression rules) and reused while its label and row counts match. The dashboard runs as
 a real ``consentry serve`` process on 127.0.0.1; every page and its /api/ twin get
 --requests requests (random subjects), interleaved with a trivial ``/healthz`` as the
