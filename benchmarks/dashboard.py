@@ -154,8 +154,10 @@ def main() -> None:
         all_findings = conn.execute("SELECT count(*) FROM findings").fetchone()[0]
         marks = conn.execute("SELECT count(*) FROM triage_marks").fetchone()[0]
         made = bench_store.subjects(conn, rng)
+        trigram = [r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'findings' "
+                                              "AND indexname LIKE '%trgm' ORDER BY 1")]
     print(f"store: {apps} apps, {n_sessions} sessions, {n_findings} current findings ({all_findings} rows with "
-          f"older runs), {marks} triage marks; migrations {migrated:.1f} s")
+          f"older runs), {marks} triage marks; migrations {migrated:.1f} s; trigram indexes: {', '.join(trigram) or 'none'}")
     n = args.requests
     todo = cases(made, n, rng)
     with tempfile.TemporaryDirectory() as tmp:
