@@ -2,227 +2,200 @@
 
     .venv/bin/python benchmarks/dashboard.py                 # 1,000 apps, 10,000 sessions, 1,000,000 findings
     .venv/bin/python benchmarks/dashboard.py --scale 0.1     # a tenth of that
+    .venv/bin/python benchmarks/dashboard.py --fresh         # generate the store again
 
-A throw-away database on 127.0.0.1:5432 (or --db URL, which must be empty) is migrated
-and filled with COPY: apps with three versions, ten sessions per app over four consent
-plans, one current analysis run per session, flows, hooked calls and 100 findings per
-session in the report-JSON shape. Then 50 requests each (random subjects) to the apps
-page, a filtered findings page and a session page go through the ASGI app in-process
-(no network: the time is the server's), with median and p95, next to a static file as
-the same-run baseline, and the process RSS after each round (memory stays flat:
-nothing loads all rows). Target: p95 under 300 ms at full scale.
+The store is generated once into the database ``consentry_bench`` on 127.0.0.1:5432
+(``consentry_bench_<apps>`` at another --scale; benchmarks/dashboard_store.py: COPY, realistic distributions, triage marks and
+suppression rules) and reused while its label and row counts match. The dashboard runs as
+a real ``consentry serve`` process on 127.0.0.1; every page and its /api/ twin get
+--requests requests (random subjects), interleaved with a trivial ``/healthz`` as the
+same-run baseline, so a loaded machine shows in the baseline as much as in the pages.
+Per page: the server's own time (the ``Server-Timing`` header: queries and rendering) and
+the end-to-end time seen by the client, median, p95 and max, and the server's RSS before
+and after the requests (memory stays flat: no page loads all rows). Target: p95 under
+300 ms at full scale.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-import uuid
-import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from analyzer.store import open_store  # noqa: E402
+import dashboard_store as bench_store  # noqa: E402
 
 ADMIN = os.environ.get("CONSENTRY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
-RULES = ["pre-consent-transmission", "third-party-transmission", "post-refusal-transmission",
-         "pre-consent-api-call", "cleartext-transmission"]
-PHASES = ["pre_consent", "post_consent", "post_refusal", "post_withdrawal", "ambiguous"]
-PII = ["imei", "android_id", "oaid", "mac", "location", "phone_number", "imsi", "serial"]
-SDKS = ["umeng", "jpush", "amap", "bugly", "appsflyer", "firebase", None]
-HOSTS = ["api.umeng.com", "sdk.jpush.cn", "restapi.amap.com", "android.bugly.qq.com", "t.appsflyer.com",
-         "app-measurement.com", "api.example-app.cn"]
-CHOICES = ["accept", "refuse", "none", "withdraw"]
-VERSIONS = ["1.0", "1.1", "2.0"]
-SESSIONS_PER_APP = 10
-FINDINGS_PER_SESSION = 100
-FLOWS_PER_SESSION = 5
-CALLS_PER_SESSION = 5
+TARGET_P95_MS = 300.0
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
+@dataclass
+class Case:
+    label: str
+    paths: list[str]
+    server: list[float] = field(default_factory=list)
+    total: list[float] = field(default_factory=list)
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
 
-def make_database() -> str:
-    import psycopg
-
-    name = f"consentry_bench_dash_{os.getpid()}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]  # nearest rank
 
 
-def drop_database(name: str) -> None:
-    import psycopg
+def start_server(url: str, log: Path) -> tuple[subprocess.Popen, str]:
+    """`consentry serve --port 0` on the store; (process, base URL)."""
+    import httpx
 
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def fill(store, n_apps: int, rng: random.Random) -> list[str]:
-    """COPY the synthetic store; returns the session names."""
-    raw = store.engine.raw_connection()
-    conn = raw.driver_connection
-    names: list[str] = []
-    try:
-        with conn.cursor() as cur:
-            app_ids: dict[tuple[int, str], uuid.UUID] = {}
-            with cur.copy("COPY apps (id, package, version, first_party_domains) FROM STDIN") as cp:
-                for a in range(n_apps):
-                    for v in VERSIONS:
-                        app_ids[(a, v)] = uuid.uuid4()
-                        cp.write_row((app_ids[(a, v)], f"com.bench.app{a:05d}", v, json.dumps([f"app{a}.example.cn"])))
-            sessions, runs = [], []
-            with cur.copy("COPY sessions (id, name, app_id, status, consent_choice, created_at, started_at, ended_at, "
-                          "clock_offset_ms, clock_uncertainty_ms, meta) FROM STDIN") as cp:
-                for a in range(n_apps):
-                    for k in range(SESSIONS_PER_APP):
-                        sid = uuid.uuid4()
-                        version = VERSIONS[min(k * len(VERSIONS) // SESSIONS_PER_APP, len(VERSIONS) - 1)]
-                        start = T0 + dt.timedelta(days=a % 30, minutes=k * 7)
-                        name = f"app{a:05d}-{version}-{CHOICES[k % 4]}-{k}"
-                        cp.write_row((sid, name, app_ids[(a, version)], "finished", CHOICES[k % 4], start, start,
-                                      start + dt.timedelta(minutes=2), 0.0, 5.0, "{}"))
-                        sessions.append((sid, name, start, a))
-                        names.append(name)
-            with cur.copy("COPY flows (id, session_id, seq, source, method, url, scheme, host, port, path, http_version, "
-                          "request_headers, request_body_size, request_truncated, response_headers, response_body_size, "
-                          "response_truncated, ts_start, tls, is_websocket, meta) FROM STDIN") as cp:
-                flow_ids: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
-                for sid, _name, start, a in sessions:
-                    for seq in range(1, FLOWS_PER_SESSION + 1):
-                        host = HOSTS[(seq + a) % len(HOSTS)]
-                        url = f"https://{host}/collect?app={a}&n={seq}"
-                        fid = uuid.uuid4()
-                        flow_ids.setdefault(sid, []).append((fid, host, url))
-                        cp.write_row((fid, sid, seq, "proxy", "POST", url, "https", host, 443, "/collect", "HTTP/1.1",
-                                      json.dumps([["content-type", "application/json"]]), 0, False, "[]", 0, False,
-                                      start + dt.timedelta(seconds=seq), True, False, "{}"))
-            with cur.copy("COPY events (id, session_id, seq, type, ts_source_ms, ts, origin, data) FROM STDIN") as cp:
-                for sid, _name, start, _a in sessions:
-                    for seq in range(1, CALLS_PER_SESSION + 1):
-                        ts = start + dt.timedelta(seconds=seq)
-                        data = {"type": "api_call", "ts": ts.timestamp() * 1000, "api": "android.telephony.TelephonyManager.getImei",
-                                "kind": "imei", "ret": "86753091234567" + str(seq % 10), "args": [], "stack": ["com.umeng.Collector.run"], "count": 1}
-                        cp.write_row((uuid.uuid4(), sid, seq, "api_call", data["ts"], ts, "hook", json.dumps(data)))
-            with cur.copy("COPY analysis_runs (id, session_id, ruleset_version, tool_version, started_at, finished_at, "
-                          "status, is_current, stats, verdicts) FROM STDIN") as cp:
-                for sid, _name, start, _a in sessions:
-                    rid = uuid.uuid4()
-                    runs.append(rid)
-                    verdicts = {r: rng.randint(0, 40) for r in RULES}
-                    cp.write_row((rid, sid, "2026.11.1", "bench", start, start, "done", True, "{}", json.dumps(verdicts)))
-            with cur.copy("COPY findings (id, run_id, session_id, ordinal, rule, phase, pii_type, flow_id, ts, sdk, "
-                          "confidence, data) FROM STDIN") as cp:
-                for (sid, _name, start, _a), rid in zip(sessions, runs):
-                    flows = flow_ids[sid]
-                    for i in range(FINDINGS_PER_SESSION):
-                        fid, host, url = flows[i % len(flows)]
-                        rule, phase, pii = RULES[i % 5], PHASES[(i // 5) % 5], PII[i % len(PII)]
-                        sdk = SDKS[(i + len(host)) % len(SDKS)]
-                        ts = start + dt.timedelta(seconds=1 + i % FLOWS_PER_SESSION, microseconds=i)
-                        key = uuid.uuid4().hex
-                        value = f"{pii}-{rng.randrange(10**9):09d}"
-                        data = {"id": key, "rule": rule, "phase": phase, "pii_type": pii, "confidence": "high",
-                                "ts": ts.isoformat(), "sdk": sdk, "location": "body", "encoding": ["json:$.d"],
-                                "flow": {"id": str(fid), "url": url, "method": "POST", "host": host, "ts": ts.isoformat()},
-                                "destination": {"host": host, "party": "third", "sdk": sdk},
-                                "evidence": {"value": value, "matched": value, "excerpt": f'{{"d":"{value}"}}', "path": "json:$.d"}}
-                        cp.write_row((key, rid, sid, i, rule, phase, pii, fid, ts, sdk, "high", json.dumps(data)))
-        conn.commit()
-        with conn.cursor() as cur:
-            conn.autocommit = True
-            cur.execute("ANALYZE")
-    finally:
-        raw.close()
-    return names
+    exe = Path(sys.executable).parent / "consentry"
+    env = {**os.environ, "CONSENTRY_DB": url, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", "0"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        text = log.read_text()
+        if "http://127.0.0.1:" in text:
+            # the line comes once the socket is bound; uvicorn listens a moment later
+            base = "http://127.0.0.1:" + text.split("http://127.0.0.1:", 1)[1].split("/", 1)[0]
+            try:
+                if httpx.get(base + "/healthz", timeout=5).status_code == 200:
+                    return proc, base
+            except httpx.TransportError:
+                pass
+        if proc.poll() is not None:
+            raise SystemExit(f"consentry serve exited: {text.strip()[-500:]}")
+        time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("consentry serve did not start within 120 s")
 
 
-def timed(client, paths: list[str]) -> list[float]:
-    times = []
-    for path in paths:
-        start = time.perf_counter()
-        r = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{path}: HTTP {r.status_code}: {r.text[:200]}")
-    return times
+def cases(made: bench_store.Made, n: int, rng: random.Random) -> list[Case]:
+    from analyzer.web.cursor import encode
+
+    rules = list(bench_store.RULES)
+    pii = list(bench_store.PII)
+    sessions = [quote(rng.choice(made.session_names), safe="") for _ in range(n)]
+    apps_after = [encode(rng.choice(made.packages)) for _ in range(n)]
+    filtered = [f"rule={rng.choice(rules)}&pii_type={rng.choice(pii)}" for _ in range(n)]
+    return [
+        Case("baseline: /healthz", ["/healthz"] * n),
+        Case("apps page (random page)", [f"/?after={a}" for a in apps_after]),
+        Case("  api: /api/apps", [f"/api/apps?after={a}" for a in apps_after]),
+        Case("findings page (rule+pii_type)", [f"/findings?{q}" for q in filtered]),
+        Case("  api: /api/findings", [f"/api/findings?{q}" for q in filtered]),
+        Case("session page", [f"/sessions/{s}" for s in sessions]),
+        Case("  api: /api/sessions/NAME", [f"/api/sessions/{s}" for s in sessions]),
+        Case("  api: .../NAME/findings", [f"/api/sessions/{s}/findings" for s in sessions]),
+        Case("findings: host", [f"/findings?host={rng.choice(made.hosts)}" for _ in range(n)]),
+        Case("findings: app", [f"/findings?app={rng.choice(made.packages)}" for _ in range(n)]),
+        Case("findings: triage=untriaged", ["/findings?triage=untriaged"] * n),
+        Case("findings: triage=false_positive", [f"/findings?triage=false_positive&rule={rng.choice(rules)}" for _ in range(n)]),
+        Case("findings: q=URL part (one flow)", [f"/findings?q={rng.choice(made.url_parts)}" for _ in range(n)]),
+        Case("findings: q=value", [f"/findings?q={quote(rng.choice(made.values))}" for _ in range(n)]),
+        Case("findings: 2nd page (keyset)", []),  # filled from the first pages' cursors
+    ]
 
 
-def row(label: str, times: list[float]) -> str:
-    ordered = sorted(times)
-    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
-    return f"{label:<34} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   rss {rss_mb():6.0f} MB"
+def measure(client, case: Case, path: str) -> None:
+    started = time.perf_counter()
+    r = client.get(path)
+    total = (time.perf_counter() - started) * 1000
+    if r.status_code != 200:
+        raise SystemExit(f"{path}: HTTP {r.status_code}: {r.text[:300]}")
+    timing = r.headers.get("server-timing", "")
+    case.server.append(float(timing.split("dur=", 1)[1]) if "dur=" in timing else float("nan"))
+    case.total.append(total)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000 apps / 10,000 sessions / 1,000,000 findings")
     ap.add_argument("--requests", type=int, default=50, help="requests per page")
-    ap.add_argument("--db", help="an empty PostgreSQL database URL (default: a throw-away one)")
-    ap.add_argument("--keep", action="store_true", help="keep the throw-away database")
+    ap.add_argument("--db-name", help="the kept benchmark database (default consentry_bench, at another scale "
+                                      "consentry_bench_<apps>: each size keeps its own)")
+    ap.add_argument("--fresh", action="store_true", help="generate the store again even if the kept one matches")
     args = ap.parse_args()
     if not 0 < args.scale <= 10:
         ap.error("--scale must be in (0, 10]")
-    n_apps = max(2, int(1000 * args.scale))
-    made = None
-    url = args.db
-    if url is None:
-        made = make_database()
-        url = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{made}"
-    try:
-        store = open_store(url)
-        rng = random.Random(14)
-        started = time.perf_counter()
-        names = fill(store, n_apps, rng)
-        n_sessions = len(names)
-        print(f"store: {n_apps} apps x {len(VERSIONS)} versions, {n_sessions} sessions, "
-              f"{n_sessions * FINDINGS_PER_SESSION} findings, {n_sessions * FLOWS_PER_SESSION} flows "
-              f"(filled in {time.perf_counter() - started:.1f} s)")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from fastapi.testclient import TestClient
-        from analyzer.web.app import create_app
+    if args.requests < 2:
+        ap.error("--requests must be at least 2")
+    import httpx
+    import psycopg
 
-        client = TestClient(create_app(store))
-        n = args.requests
-        timed(client, ["/", "/findings", f"/sessions/{names[0]}", "/static/dashboard.css"])  # warm up
-        print(f"rss after warm-up {rss_mb():.0f} MB")
-        print(row("baseline: static file", timed(client, ["/static/dashboard.css"] * n)))
-        print(row("apps page (first)", timed(client, ["/"] * n)))
-        after = None
-        for _ in range(5):
-            body = client.get("/api/apps", params={"after": after} if after else {}).json()
-            after = body["next"] or after
-        deep = [f"/?after={after}" if after else "/"] * n
-        print(row("apps page (6th page, keyset)", timed(client, deep)))
-        filtered = [f"/findings?rule={rng.choice(RULES)}&pii_type={rng.choice(PII)}&phase={rng.choice(PHASES)}" for _ in range(n)]
-        print(row("findings page (rule+pii+phase)", timed(client, filtered)))
-        print(row("findings page (sdk+host)", timed(client, [f"/findings?sdk={rng.choice(SDKS[:-1])}&host={rng.choice(HOSTS)}" for _ in range(n)])))
-        print(row("findings page (app)", timed(client, [f"/findings?app=com.bench.app{rng.randrange(n_apps):05d}" for _ in range(n)])))
-        print(row("findings page (triage=untriaged)", timed(client, [f"/findings?triage=untriaged&rule={rng.choice(RULES)}" for _ in range(n)])))
-        # Search scans findings newest first until a page is full: a rare needle reads far.
-        print(row("findings search (q=URL part)", timed(client, [f"/findings?q=app={rng.randrange(n_apps)}%26n=" for _ in range(n)])))
-        print(row("session page", timed(client, [f"/sessions/{rng.choice(names)}" for _ in range(n)])))
-        print(row("session page (again: memory)", timed(client, [f"/sessions/{rng.choice(names)}" for _ in range(n)])))
-        print(row("api: session findings", timed(client, [f"/api/sessions/{rng.choice(names)}/findings" for _ in range(n)])))
-        store.dispose()
-    finally:
-        if made and not args.keep:
-            drop_database(made)
+    size = bench_store.Size.at(args.scale)
+    db_name = args.db_name or ("consentry_bench" if size.apps == 1000 else f"consentry_bench_{size.apps}")
+    url = bench_store.ensure(ADMIN, db_name, size, fresh=args.fresh)
+    sa_url = url.replace("postgresql://", "postgresql+psycopg://")
+    started = time.perf_counter()
+    from analyzer.store import open_store
+
+    open_store(sa_url).dispose()  # migrations to head before the server starts (index builds on a kept store)
+    migrated = time.perf_counter() - started
+    rng = random.Random(14)
+    with psycopg.connect(url) as conn:
+        apps, n_sessions, n_findings = bench_store.counts_of(conn)
+        all_findings = conn.execute("SELECT count(*) FROM findings").fetchone()[0]
+        marks = conn.execute("SELECT count(*) FROM triage_marks").fetchone()[0]
+        made = bench_store.subjects(conn, rng)
+        trigram = [r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'findings' "
+                                              "AND indexname LIKE '%trgm' ORDER BY 1")]
+    print(f"store: {apps} apps, {n_sessions} sessions, {n_findings} current findings ({all_findings} rows with "
+          f"older runs), {marks} triage marks; migrations {migrated:.1f} s; trigram indexes: {', '.join(trigram) or 'none'}")
+    n = args.requests
+    todo = cases(made, n, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, base = start_server(sa_url, Path(tmp) / "serve.log")
+        try:
+            with httpx.Client(base_url=base, timeout=120) as client:
+                for case in todo:  # warm-up: imports, templates, connection pool, catalogue caches
+                    for path in case.paths[:2]:
+                        client.get(path)
+                second = todo[-1]
+                first = next(c for c in todo if c.label.startswith("findings page"))
+                for path in first.paths:
+                    cursor = client.get("/api/findings?" + path.split("?", 1)[1]).json()["next"]
+                    second.paths.append(f"{path}&after={cursor}" if cursor else path)
+                rss_before = rss_mb(proc.pid)
+                load_before = os.getloadavg()
+                rss_half = 0.0
+                for i in range(n):
+                    for case in todo:
+                        measure(client, case, case.paths[i])
+                    if i == n // 2:
+                        rss_half = rss_mb(proc.pid)
+                rss_after = rss_mb(proc.pid)
+                load_after = os.getloadavg()
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    print(f"{n} requests per page, interleaved; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after "
+          f"({os.cpu_count()} CPUs)")
+    print(f"{'':34} {'server time (Server-Timing), ms':>33}   {'end to end (uvicorn, 127.0.0.1), ms':>37}")
+    print(f"{'page':34} {'median':>9} {'p95':>9} {'max':>9}   {'median':>11} {'p95':>11} {'max':>9}")
+    for case in todo:
+        print(f"{case.label:34} {statistics.median(case.server):9.1f} {p95(case.server):9.1f} {max(case.server):9.1f}   "
+              f"{statistics.median(case.total):11.1f} {p95(case.total):11.1f} {max(case.total):9.1f}")
+    print(f"server RSS: {rss_before:.0f} MB before the requests, {rss_half:.0f} MB halfway, {rss_after:.0f} MB after "
+          f"({rss_after - rss_before:+.0f} MB)")
+    over = [c.label.strip() for c in todo[1:] if p95(c.server) >= TARGET_P95_MS]
+    print(f"target p95 < {TARGET_P95_MS:.0f} ms (server time): " + ("met by every page" if not over else "missed by " + ", ".join(over)))
 
 
 if __name__ == "__main__":

@@ -68,7 +68,10 @@ def run_server(store, host: str, port: int, *, users: dict[str, str], reviewer: 
     from analyzer.web.app import create_app
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on connections of a socket that
+    # says so, and without it a reused connection waits ~40 ms per response (Nagle against
+    # the client's delayed ACK).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))

@@ -13,16 +13,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, func, literal, or_, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from analyzer.store import Store, StoreError
 from analyzer.store import models as m
 from analyzer.store.api import _flow_record as flow_record  # the store's own row -> FlowRecord
-from analyzer.store.models_triage import SuppressionRule, TriageMark
+from analyzer.store.models_triage import TriageMark
 from analyzer.triage.keys import TRIAGE_KEY_COLUMN
 from analyzer.triage.states import STATES
 from analyzer.web import cursor as cur
+from analyzer.web import search
+from analyzer.web import triage_sql as T
 
 CHOICE_ORDER = ("accept", "refuse", "none", "withdraw")
 PAGE = 50
@@ -50,50 +52,7 @@ def _choice_order(choice: str) -> tuple[int, str]:
 # -- shared SQL expressions -------------------------------------------------------------------
 
 _F = m.Finding
-FINDING_HOST = func.lower(func.coalesce(
-    _F.data["destination"]["host"].as_string(), _F.data["flow"]["host"].as_string(), literal("")))
-FINDING_URL = func.coalesce(_F.data["flow"]["url"].as_string(), literal(""))
-FINDING_VALUE = func.coalesce(_F.data["evidence"]["value"].as_string(), literal(""))
-FINDING_MATCHED = func.coalesce(_F.data["evidence"]["matched"].as_string(), literal(""))
-
-
-def _suppression_state(package_col) -> Any:
-    """The state the oldest active suppression rule gives a finding row (or NULL)."""
-    s = SuppressionRule
-    # the host or a subdomain of it, compared literally (no LIKE wildcards), as host_matches() does
-    suffix = func.substr(FINDING_HOST, func.length(FINDING_HOST) - func.length(s.host))
-    host_ok = or_(s.host.is_(None), FINDING_HOST == s.host, suffix == literal(".") + s.host)
-    return (
-        select(s.state)
-        .where(
-            s.active.is_(True),
-            or_(s.app_package.is_(None), s.app_package == package_col),
-            or_(s.rule.is_(None), s.rule == _F.rule),
-            or_(s.pii_type.is_(None), s.pii_type == _F.pii_type),
-            or_(s.sdk.is_(None), s.sdk == _F.sdk),
-            host_ok,
-        )
-        .order_by(s.id)
-        .limit(1)
-        .correlate(_F)
-        .scalar_subquery()
-    )
-
-
-def triage_state_expr(mark, package_col, *, with_rules: bool = True):
-    """Effective triage state in SQL: the mark, else a suppression rule, else 'untriaged'."""
-    if not with_rules:
-        return func.coalesce(mark.state, literal("untriaged"))
-    return func.coalesce(mark.state, _suppression_state(package_col), literal("untriaged"))
-
-
-def _any_active_rule(s) -> bool:
-    return s.scalar(select(SuppressionRule.id).where(SuppressionRule.active.is_(True)).limit(1)) is not None
-
-
 _SESSION_MARK = aliased(TriageMark, name="session_mark")
-# Built once: the state of a finding of one session whose app package is bound per query.
-_SESSION_STATE = triage_state_expr(_SESSION_MARK, bindparam("triage_package", type_=String()))
 _SESSION_MARK_JOIN = and_(_SESSION_MARK.session_id == _F.session_id, _SESSION_MARK.finding_key == TRIAGE_KEY_COLUMN)
 
 
@@ -232,9 +191,12 @@ def app_diff(store: Store, package: str, v_from: str, v_to: str, consent: str | 
 
 
 def _session_row(s, name: str) -> m.Session:
-    row = s.scalar(select(m.Session).where(m.Session.name == name))
+    # A page's calls share one ORM session (app.py: one_transaction): read the row once.
+    cache = s.info.setdefault("dashboard_session_rows", {})
+    row = cache.get(name) or s.scalar(select(m.Session).where(m.Session.name == name))
     if row is None:
         raise NotFound(f"no session named {name!r}")
+    cache[name] = row
     return row
 
 
@@ -266,11 +228,10 @@ def session_detail(store: Store, name: str) -> dict[str, Any]:
             event_cursor = max(event_cursor, top or 0)
         triage_counts = {}
         if run is not None:
-            triage_counts = dict(s.execute(
-                select(_SESSION_STATE, func.count()).select_from(_F).outerjoin(_SESSION_MARK, _SESSION_MARK_JOIN)
-                .where(_F.run_id == run.id).group_by(_SESSION_STATE),
-                {"triage_package": row.app.package if row.app else None},
-            ).all())
+            rules = T.for_package(T.active_rules(s), row.app.package if row.app else None)
+            states = (select(T.state_expr(_SESSION_MARK, rules).label("state")).select_from(_F)
+                      .outerjoin(_SESSION_MARK, _SESSION_MARK_JOIN).where(_F.run_id == run.id).subquery())
+            triage_counts = dict(s.execute(select(states.c.state, func.count()).group_by(states.c.state)).all())
     counts = {"flows": n_flows, "events": sum(by_type.values()), "events_by_type": dict(sorted(by_type.items()))}
     return {
         "name": row.name, "id": str(row.id), "status": row.status, "status_detail": row.status_detail,
@@ -319,16 +280,16 @@ def session_findings(store: Store, name: str, *, after: str | None = None, limit
     with store.session() as s:
         row = _session_row(s, name)
         mark = _SESSION_MARK
+        rules = T.for_package(T.active_rules(s), row.app.package if row.app else None)
         q = (
-            select(_F.pk, _F.ts, _F.data, mark.state, mark.reason, mark.author, mark.updated_at, _SESSION_STATE)
+            select(_F.pk, _F.ts, _F.data, mark.state, mark.reason, mark.author, mark.updated_at, T.state_expr(mark, rules))
             .join(m.AnalysisRun, and_(m.AnalysisRun.id == _F.run_id, m.AnalysisRun.is_current.is_(True)))
             .outerjoin(mark, _SESSION_MARK_JOIN)
             .where(_F.session_id == row.id)
         )
         if last:
             q = q.where(tuple_(_F.ts, _F.pk) > tuple_(last[0], last[1]))
-        rows = s.execute(q.order_by(_F.ts, _F.pk).limit(limit + 1),
-                         {"triage_package": row.app.package if row.app else None}).all()
+        rows = s.execute(q.order_by(_F.ts, _F.pk).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     findings = [_finding_out(r[2], r[7], r[3:7], session=name) for r in rows]
@@ -490,16 +451,35 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
                   limit: int | None = None) -> dict[str, Any]:
     """Current findings across the store, newest first, filtered; ``q`` searches URLs and values."""
     limit = _limit(limit)
-    last = cur.decode(after, dt.datetime, int)
+    f = clean_filters(filters)
+    q = findings_query(store, f, after)
+    with store.session() as s:
+        rows = s.execute(q.limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "filters": f,
+        "findings": [
+            {**_finding_out(r[2], r[7], r[3:7], session=r[8], app=r[9]), "version": r[10]} for r in rows
+        ],
+        "next": cur.encode(iso(rows[-1][1]), rows[-1][0]) if more else None,
+    }
+
+
+def clean_filters(filters: dict[str, str | None] | None) -> dict[str, str]:
     f = {k: (v.strip() if isinstance(v, str) else v) for k, v in (filters or {}).items() if k in FINDING_FILTERS and v}
     if f.get("triage") and f["triage"] not in (*STATES, "untriaged"):
         raise StoreError(f"unknown triage state {f['triage']!r}")
+    return f
+
+
+def findings_query(store: Store, f: dict[str, str], after: str | None = None):
+    """The findings page's SELECT (newest first, no LIMIT): filters F, after the cursor AFTER."""
+    last = cur.decode(after, dt.datetime, int)
     mark = aliased(TriageMark)
     with store.session() as s:
-        # Without active rules the state is the mark's: "untriaged" becomes an anti-join
-        # the planner can walk in time order instead of a subquery on every row.
-        with_rules = _any_active_rule(s)
-    state = triage_state_expr(mark, m.App.package, with_rules=with_rules)
+        rules = T.active_rules(s)
+    state = T.state_expr(mark, rules, m.App.package)
     q = (
         select(_F.pk, _F.ts, _F.data, mark.state, mark.reason, mark.author, mark.updated_at, state,
                m.Session.name, m.App.package, m.App.version)
@@ -512,31 +492,16 @@ def findings_page(store: Store, *, filters: dict[str, str | None] | None = None,
                      (_F.confidence, "confidence"), (m.App.package, "app")):
         if f.get(key):
             q = q.where(col == f[key])
+    dialect = store.engine.dialect.name
     if f.get("host"):
-        host = f["host"].lower().rstrip(".")
-        q = q.where(or_(FINDING_HOST == host, FINDING_HOST.like("%." + host.replace("%", r"\%").replace("_", r"\_"), escape="\\")))
-    if f.get("triage") == "untriaged":
-        q = q.where(mark.id.is_(None))
-        if with_rules:
-            q = q.where(_suppression_state(m.App.package).is_(None))
-    elif f.get("triage"):
-        q = q.where(state == f["triage"])
+        q = q.where(search.host_condition(dialect, f["host"].lower().rstrip("."), T.FINDING_HOST))
+    if f.get("triage"):
+        q = q.where(T.has_state(mark, rules, f["triage"], m.App.package))
     if f.get("q"):
-        needle = f["q"].lower()
-        q = q.where(or_(*(func.lower(col).contains(needle, autoescape=True) for col in (FINDING_URL, FINDING_VALUE, FINDING_MATCHED))))
+        q = q.where(search.search_condition(dialect, f["q"]))
     if last:
         q = q.where(tuple_(_F.ts, _F.pk) < tuple_(last[0], last[1]))
-    with store.session() as s:
-        rows = s.execute(q.order_by(_F.ts.desc(), _F.pk.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "filters": f,
-        "findings": [
-            {**_finding_out(r[2], r[7], r[3:7], session=r[8], app=r[9]), "version": r[10]} for r in rows
-        ],
-        "next": cur.encode(iso(rows[-1][1]), rows[-1][0]) if more else None,
-    }
+    return q.order_by(_F.ts.desc(), _F.pk.desc())
 
 
 def filter_choices(store: Store | None = None) -> dict[str, list[str]]:

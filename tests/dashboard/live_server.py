@@ -15,7 +15,7 @@ from analyzer.web.app import create_app
 @contextmanager
 def serving(store, **kwargs):
     """Yields the base URL of the running dashboard; stops it afterwards."""
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY, as `consentry serve`
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(store, **kwargs), log_level="warning", access_log=False))

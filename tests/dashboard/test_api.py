@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import datetime as dt
 
 import pytest
@@ -188,6 +189,14 @@ def test_pages_send_strict_csp(lab):
     page = c.get(f"/sessions/{v1}")
     nonce = page.headers["content-security-policy"].split("'nonce-", 1)[1].split("'", 1)[0]
     assert f'<script nonce="{nonce}" src="/static/dashboard.js">' in page.text
+
+
+def test_responses_carry_the_server_time_and_healthz_answers(lab):
+    _store, c, v1, _ = lab
+    assert c.get("/healthz").json() == {"ok": True}
+    for path in ("/healthz", "/", f"/sessions/{v1}", "/api/findings", "/no-such-page"):
+        timing = c.get(path).headers["server-timing"]
+        assert re.fullmatch(r"app;dur=\d+\.\d", timing), (path, timing)
 
 
 def test_credentials_are_enforced(lab):
