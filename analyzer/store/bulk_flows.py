@@ -6,11 +6,17 @@ processor per value, a parameter dict per row). For the capture writer that was 
 of its CPU time. Here each flow becomes one tuple of values the driver takes as they
 are, and a batch goes to the database in a few statements:
 
-- SQLite: multi-row ``INSERT ... VALUES (...), (...)`` of a few fixed sizes, so the
+- SQLite: ``BEGIN IMMEDIATE`` (the write lock before the session's last ``seq`` is read),
+  then multi-row ``INSERT ... VALUES (...), (...)`` of a few fixed sizes, so the
   statements stay in the driver's statement cache and the driver gives up the GIL once
   per statement, not once per row as ``executemany`` does;
 - PostgreSQL: ``COPY flows FROM STDIN`` (psycopg's C row writer) and a pipelined
   ``executemany`` for bodies, which skip those already stored.
+
+The writer keeps one driver connection of its own (opened through the engine, so with the
+same settings), which saves a pool checkout, a reset and SQLAlchemy's transaction
+bookkeeping per batch; after an error that leaves it unusable it is dropped and opened
+anew on the next batch.
 
 What is stored is what ``Store.add_flows`` stores, value for value (the same fitting
 rules, the same body cap, bodies once per sha256, ``seq`` numbered in the session and
@@ -22,6 +28,7 @@ as SQLAlchemy writes them there.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -125,6 +132,7 @@ class BulkFlows:
     def __init__(self, store) -> None:
         self.store = store
         self.backend = _Backend(store.engine.dialect.name)
+        self._conn = None  # the pool's wrapper of our driver connection, opened on first use
 
     # -- rows ------------------------------------------------------------------------------
     def _body(self, data: bytes, bodies: dict[str, bytes]) -> tuple[str | None, bool]:
@@ -181,8 +189,7 @@ class BulkFlows:
         ws_rows = [w for _row, ws in prepared for w in ws]
         for attempt in range(_ATTEMPTS):
             try:
-                with self.store.engine.begin() as conn:
-                    self._write(conn, session_id, rows, ws_rows, bodies)
+                self._transaction(session_id, rows, ws_rows, bodies)
                 break
             except Exception as exc:  # noqa: BLE001 - only a lost numbering race is retried here
                 if attempt == _ATTEMPTS - 1 or not is_retryable(exc):
@@ -190,27 +197,76 @@ class BulkFlows:
                 time.sleep(0.02 * (attempt + 1))
         return [str(uuid.UUID(hex=r[0]) if self.backend.sqlite else r[0]) for r in rows]
 
-    def _write(self, conn, session_id: uuid.UUID, rows: list[list[Any]], ws_rows: list[tuple],
+    def close(self) -> None:
+        """Give up the driver connection (call from the thread that wrote)."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.invalidate()  # closed, not pooled: it was set up for this writer alone
+
+    def _driver(self):
+        """The writer's own driver connection, opened through the engine (same settings, pragmas)."""
+        if self._conn is None:
+            conn = self.store.engine.raw_connection()
+            if self.backend.sqlite:
+                conn.driver_connection.isolation_level = None  # BEGIN and COMMIT are ours
+            self._conn = conn
+        return self._conn.driver_connection
+
+    def _transaction(self, session_id: uuid.UUID, rows: list[list[Any]], ws_rows: list[tuple],
+                     bodies: dict[str, bytes]) -> None:
+        raw = self._driver()
+        try:
+            with contextlib.closing(raw.cursor()) as cur:
+                if self.backend.sqlite:
+                    # the write lock first: no other writer can take our seq numbers in between
+                    cur.execute("BEGIN IMMEDIATE")
+                self._write(cur, session_id, rows, ws_rows, bodies)
+                if self.backend.sqlite:
+                    cur.execute("COMMIT")
+            if not self.backend.sqlite:
+                raw.commit()
+        except BaseException:
+            self._abandon(raw)
+            raise
+
+    def _abandon(self, raw) -> None:
+        """After a failed batch: roll back, and drop a connection that is no longer usable."""
+        try:
+            if self.backend.sqlite:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+            else:
+                raw.rollback()
+                if raw.closed or raw.broken:
+                    raise ConnectionError("connection lost")
+        except Exception:  # noqa: BLE001 - the store went away under us: open anew next time
+            conn, self._conn = self._conn, None
+            try:
+                conn.invalidate()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _write(self, cur, session_id: uuid.UUID, rows: list[list[Any]], ws_rows: list[tuple],
                bodies: dict[str, bytes]) -> None:
         sid = self.backend.uuid(session_id)
-        placeholder = "?" if self.backend.sqlite else "%s"
+        mark = "?" if self.backend.sqlite else "%s"
         large = [sha for sha, blob in bodies.items() if len(blob) >= LOOKUP_BODIES_FROM]
         stored: set[str] = set()
         for i in range(0, len(large), 500):
             chunk = large[i : i + 500]
-            sql = f"SELECT sha256 FROM bodies WHERE sha256 IN ({', '.join([placeholder] * len(chunk))})"
-            stored.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
+            cur.execute(f"SELECT sha256 FROM bodies WHERE sha256 IN ({', '.join([mark] * len(chunk))})", tuple(chunk))
+            stored.update(r[0] for r in cur.fetchall())
         body_rows = [(sha, len(blob), blob) for sha, blob in bodies.items() if sha not in stored]
-        last = conn.exec_driver_sql(f"SELECT max(seq) FROM flows WHERE session_id = {placeholder}", (sid,)).scalar()
-        seq = (last or 0) + 1
+        cur.execute(f"SELECT max(seq) FROM flows WHERE session_id = {mark}", (sid,))
+        seq = (cur.fetchone()[0] or 0) + 1
         for offset, row in enumerate(rows):
             row[_SEQ] = seq + offset
         if self.backend.sqlite:
-            _sqlite_insert(conn, "bodies", BODY_COLUMNS, body_rows, " ON CONFLICT (sha256) DO NOTHING")
-            _sqlite_insert(conn, "flows", FLOW_COLUMNS, rows)
-            _sqlite_insert(conn, "websocket_messages", WS_COLUMNS, ws_rows)
+            _sqlite_insert(cur, "bodies", BODY_COLUMNS, body_rows, " ON CONFLICT (sha256) DO NOTHING")
+            _sqlite_insert(cur, "flows", FLOW_COLUMNS, rows)
+            _sqlite_insert(cur, "websocket_messages", WS_COLUMNS, ws_rows)
         else:
-            _pg_write(conn, body_rows, rows, ws_rows)
+            _pg_write(cur, body_rows, rows, ws_rows)
 
 
 @functools.cache
@@ -219,33 +275,26 @@ def _sqlite_statement(table: str, columns: tuple[str, ...], rows: int, suffix: s
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)}{suffix}"
 
 
-def _sqlite_insert(conn, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], suffix: str = "") -> None:
+def _sqlite_insert(cur, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], suffix: str = "") -> None:
     """Rows in multi-row statements whose sizes are powers of two (a handful of shapes, cached)."""
     largest = 1 << ((_SQLITE_MAX_PARAMS // len(columns)).bit_length() - 1)
     done = 0
     while done < len(rows):
         size = min(largest, 1 << ((len(rows) - done).bit_length() - 1))
         params = tuple(value for row in rows[done : done + size] for value in row)
-        conn.exec_driver_sql(_sqlite_statement(table, columns, size, suffix), params)
+        cur.execute(_sqlite_statement(table, columns, size, suffix), params)
         done += size
 
 
-def _pg_write(conn, body_rows: list[tuple], rows: list[list[Any]], ws_rows: list[tuple]) -> None:
+def _pg_write(cur, body_rows: list[tuple], rows: list[list[Any]], ws_rows: list[tuple]) -> None:
     """Bodies first (flows refer to them), then COPY of flows and websocket messages."""
-    raw = conn.connection.driver_connection
-    try:
-        with raw.cursor() as cur:
-            if body_rows:
-                cur.executemany("INSERT INTO bodies (sha256, size, data) VALUES (%s, %s, %b)"
-                                " ON CONFLICT (sha256) DO NOTHING", body_rows)
-            with cur.copy(f"COPY flows ({', '.join(FLOW_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            if ws_rows:
-                with cur.copy(f"COPY websocket_messages ({', '.join(WS_COLUMNS)}) FROM STDIN") as copy:
-                    for ws in ws_rows:
-                        copy.write_row(ws)
-    except Exception:
-        if raw.closed or raw.broken:  # the server went away: the pool must not hand this one out again
-            conn.invalidate()
-        raise
+    if body_rows:
+        cur.executemany("INSERT INTO bodies (sha256, size, data) VALUES (%s, %s, %b) ON CONFLICT (sha256) DO NOTHING",
+                        body_rows)
+    with cur.copy(f"COPY flows ({', '.join(FLOW_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    if ws_rows:
+        with cur.copy(f"COPY websocket_messages ({', '.join(WS_COLUMNS)}) FROM STDIN") as copy:
+            for ws in ws_rows:
+                copy.write_row(ws)

@@ -83,8 +83,8 @@ class BatchWriter:
     ) -> None:
         self.store = store
         # a real store takes flows at driver level; a stand-in (tests) through its add_flows
-        self._add_flows = (BulkFlows(store).add_flows if isinstance(getattr(store, "engine", None), Engine)
-                           else store.add_flows)
+        self._bulk = BulkFlows(store) if isinstance(getattr(store, "engine", None), Engine) else None
+        self._add_flows = self._bulk.add_flows if self._bulk is not None else store.add_flows
         self.to_record = to_record
         self.session_id = session_id
         self.interval = interval
@@ -161,6 +161,8 @@ class BatchWriter:
                 self._guarded(self._replay_spool)
             if self._guarded(self._drain):
                 self._guarded(self._replay_spool)
+                if self._bulk is not None:
+                    self._guarded(self._bulk.close)
                 return
 
     def _guarded(self, step: Callable[[], Any]) -> Any:
