@@ -16,6 +16,7 @@ spool full), the proxy answers 502 instead of forwarding traffic it cannot recor
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -195,6 +196,11 @@ class ConsentryCapture:
         return self.block_on_store_error and writer is not None and writer.state == FAILED
 
     def running(self) -> None:
+        # Start-up (mitmproxy, and our SQLAlchemy, Alembic and store modules: they double the
+        # objects the process holds) is over: keep those objects out of the garbage collector's
+        # full passes, which would otherwise walk all of them again and again while flows pass.
+        gc.collect()
+        gc.freeze()
         ready_file = ctx.options.consentry_ready_file
         if not ready_file:
             return

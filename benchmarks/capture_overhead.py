@@ -7,10 +7,11 @@ concurrent clients send small POSTs and, every ``--large-every`` requests, a 100
 
 Up to three proxies run side by side for the whole benchmark: plain mitmdump, mitmdump
 with the capture addon writing to SQLite, and the same writing to PostgreSQL (a database
-made for the run and dropped after it). All are warmed up first. Rounds alternate
-between them (plain, sqlite, postgresql, plain, ...) so a slow spell of a shared machine
-hits all of them, and the summary gives the median and the spread of the rounds. Two
-figures per round:
+made for the run and dropped after it). All are warmed up first. In each round every
+proxy gets the same load at the same time, from a client process of its own, so a busy
+spell of a shared machine hits all of them alike; each addon is compared with the plain
+proxy of the same round, and the summary gives the median and the spread of the rounds.
+Two figures per round:
 
 * requests/s seen by the clients: it swings with whatever else the machine runs (the
   clients and the upstream share it with the proxy);
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import shutil
 import socket
@@ -186,17 +188,46 @@ def quiet_cpu_seconds(pid: int, timeout: float = 30.0) -> float:
     return last
 
 
-def measure_round(subject: Subject, cafile: Path, url: str, args) -> None:
-    """One measured round: req/s at the clients, proxy CPU per request (once the store has every flow)."""
-    before, loop_before = quiet_cpu_seconds(subject.pid), cpu_seconds(subject.pid, subject.pid)
-    rate = asyncio.run(run_load(subject.proxy_url, cafile, url, args.requests, args.clients, args.large_every,
-                                args.rate))
-    if subject.stored is not None:
-        subject.stored.expected += args.requests
-        subject.stored.wait_for(subject.stored.expected)
-    subject.rates.append(rate)
-    subject.cpu_ms.append((quiet_cpu_seconds(subject.pid) - before) * 1000 / args.requests)
-    subject.loop_ms.append((cpu_seconds(subject.pid, subject.pid) - loop_before) * 1000 / args.requests)
+def _load_in_child(proxy: str, cafile: Path, url: str, args: argparse.Namespace, requests: int, rate: float,
+                   start, conn) -> None:
+    """A client process: wait for the others, send the load through one proxy, report req/s."""
+    start.wait()
+    try:
+        conn.send(asyncio.run(run_load(proxy, cafile, url, requests, args.clients, args.large_every, rate)))
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent, in one line
+        conn.send(f"{type(exc).__name__}: {exc}")
+
+
+def run_round(subjects: list[Subject], cafile: Path, url: str, args, requests: int, measure: bool = True) -> None:
+    """Every proxy gets the same load at once, each from its own client process; then CPU per request."""
+    mp = multiprocessing.get_context("spawn")
+    start = mp.Barrier(len(subjects) + 1)
+    pipes, children = [], []
+    for subject in subjects:
+        parent_end, child_end = mp.Pipe(duplex=False)
+        child = mp.Process(target=_load_in_child, daemon=True,
+                           args=(subject.proxy_url, cafile, url, args, requests, args.rate, start, child_end))
+        child.start()
+        pipes.append(parent_end)
+        children.append(child)
+    before = [(quiet_cpu_seconds(s.pid), cpu_seconds(s.pid, s.pid)) for s in subjects]
+    start.wait()
+    results = [pipe.recv() for pipe in pipes]
+    for child in children:
+        child.join(30)
+    for subject, result in zip(subjects, results):
+        if isinstance(result, str):
+            raise SystemExit(f"load through {subject.name} failed: {result.splitlines()[0] if result else '?'}")
+        if subject.stored is not None:
+            subject.stored.expected += requests
+            if subject.stored.wait_for(subject.stored.expected) != subject.stored.expected:
+                raise SystemExit(f"the addon ({subject.name}) did not store the round's flows in time")
+    if not measure:
+        return
+    for subject, result, (cpu_before, loop_before) in zip(subjects, results, before):
+        subject.rates.append(result)
+        subject.cpu_ms.append((quiet_cpu_seconds(subject.pid) - cpu_before) * 1000 / requests)
+        subject.loop_ms.append((cpu_seconds(subject.pid, subject.pid) - loop_before) * 1000 / requests)
 
 
 def _spread(values: list[float], fmt: str = ".3f") -> str:
@@ -215,7 +246,7 @@ def summarize(plain: Subject, addons: list[Subject], args) -> bool:
     print(f"load: {args.requests} HTTPS requests per round, {args.clients} clients, "
           + (f"100 KB body every {args.large_every} requests" if args.large_every else "small bodies only")
           + (f", paced at {args.rate:g} req/s" if args.rate else ", as fast as the proxy goes")
-          + f"; {args.rounds} rounds each, interleaved " + "/".join(["plain"] + [a.name for a in addons]))
+          + f"; {args.rounds} rounds, " + ", ".join(["plain"] + [a.name for a in addons]) + " at the same time")
     print(f"{'':34}{'median':>10}{'min-max':>16}")
     subjects = [plain, *addons]
     for subject in subjects:
@@ -264,7 +295,7 @@ def run() -> int:
     parser.add_argument("--large-every", type=int, default=10, help="every Nth request carries 100 KB; 0: never")
     parser.add_argument("--rounds", type=int, default=5, help="measured rounds per proxy (default 5)")
     parser.add_argument("--rate", type=float, default=0.0,
-                        help="pace the load at this many requests/s in all (default 0: as fast as the proxy goes)")
+                        help="pace each proxy's load at this many requests/s (default 0: as fast as it goes)")
     parser.add_argument("--warmup", type=int, default=None, help="requests per proxy before measuring")
     parser.add_argument("--stores", type=_stores, default=list(STORES),
                         help="stores the addon writes to, measured side by side (default sqlite,postgresql)")
@@ -335,18 +366,12 @@ def _benchmark(args, work: Path, warmup: int, pg_db: tuple[str, str] | None) -> 
                 addons.append(Subject(store, handle.process.pid, handle.url, StoredCount(urls[store], session)))
             cafile = handles[0].ca_cert_path
             plain = Subject("plain", plain_proc.pid, f"http://127.0.0.1:{plain_port}")
-            for subject in (plain, *addons):
-                asyncio.run(run_load(subject.proxy_url, cafile, url, warmup, args.clients, args.large_every))
-            for addon in addons:
-                addon.stored.expected = warmup
-                if addon.stored.wait_for(warmup) != warmup:
-                    raise SystemExit(f"the addon ({addon.name}) did not store the warm-up flows")
+            subjects = [plain, *addons]
+            run_round(subjects, cafile, url, args, warmup, measure=False)
             for round_no in range(1, args.rounds + 1):
-                for subject in (plain, *addons):
-                    measure_round(subject, cafile, url, args)
+                run_round(subjects, cafile, url, args, args.requests)
                 print(f"round {round_no}: " + " | ".join(
-                    f"{s.name} {s.rates[-1]:6.0f} req/s {s.cpu_ms[-1]:.3f} ms CPU/req" for s in (plain, *addons)),
-                    flush=True)
+                    f"{s.name} {s.rates[-1]:6.0f} req/s {s.cpu_ms[-1]:.3f} ms CPU/req" for s in subjects), flush=True)
         finally:
             plain_proc.terminate()
             plain_proc.wait(30)
