@@ -2,8 +2,9 @@
 
     mitmdump -s addons/capture.py --set consentry_db=URL --set consentry_session=NAME
 
-Each finished exchange (response, error, or WebSocket close) becomes a FlowRecord handed
-to a batching writer thread, so the proxy's event loop never waits on the database.
+Each finished exchange (response, error, or WebSocket close) is handed, as a raw snapshot
+of its fields, to a batching writer thread that makes the record and writes it, so the
+proxy's event loop neither converts flows nor waits on the database.
 Exchanges still in flight when the proxy stops are recorded as incomplete at shutdown.
 A hard kill loses at most the last ``consentry_batch_interval`` seconds of flows.
 
@@ -15,6 +16,7 @@ spool full), the proxy answers 502 instead of forwarding traffic it cannot recor
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -27,7 +29,8 @@ from typing import Optional
 from mitmproxy import ctx, exceptions, http
 
 from analyzer.capture import parse_app_spec
-from analyzer.capture.convert import flow_to_record
+from analyzer.models.flow import FlowRecord
+from analyzer.capture.convert import record_from_snapshot, snapshot
 from analyzer.store import StoreError, open_store, validate_session_name
 from analyzer.store.liveness import merge_session_meta, recorder_identity
 from analyzer.store.spool import DEFAULT_MAX_BYTES as DEFAULT_SPOOL_BYTES
@@ -161,8 +164,11 @@ class ConsentryCapture:
             log.error("consentry: could not record the recorder in the session: %s", exc)
         self.writer = BatchWriter(store, row.id, interval=batch_interval(opts.consentry_batch_interval),
                                   spool=Spool(spool_dir, max_bytes=opts.consentry_spool_max),
-                                  on_state=self._store_state_changed)
+                                  on_state=self._store_state_changed, to_record=self._to_record)
         log.info("consentry: recording into session %r", session)
+
+    def _to_record(self, snap) -> FlowRecord:  # on the writer thread
+        return record_from_snapshot(snap, max_body=self.max_body)
 
     def _store_state_changed(self, state: str, detail: str) -> None:
         if state == FAILED:
@@ -190,6 +196,11 @@ class ConsentryCapture:
         return self.block_on_store_error and writer is not None and writer.state == FAILED
 
     def running(self) -> None:
+        # Start-up (mitmproxy, and our SQLAlchemy, Alembic and store modules: they double the
+        # objects the process holds) is over: keep those objects out of the garbage collector's
+        # full passes, which would otherwise walk all of them again and again while flows pass.
+        gc.collect()
+        gc.freeze()
         ready_file = ctx.options.consentry_ready_file
         if not ready_file:
             return
@@ -231,11 +242,11 @@ class ConsentryCapture:
             return
         flow.metadata[RECORDED] = True
         try:
-            record = flow_to_record(flow, max_body=self.max_body)
+            snap = snapshot(flow)
         except Exception as exc:  # noqa: BLE001 - one odd flow must not stop the capture
-            log.error("consentry: could not convert flow %s: %s", flow.id, exc)
+            log.error("consentry: could not record flow %s: %s", flow.id, exc)
             return
-        self.writer.put_flow(record)
+        self.writer.put_snapshot(snap)
         self.recorded += 1
 
     # -- shutdown -------------------------------------------------------------------------
@@ -257,7 +268,7 @@ class ConsentryCapture:
     def _record_incomplete(self, flow: http.HTTPFlow) -> None:
         if self.writer is None or flow.metadata.get(RECORDED):
             return
-        record = flow_to_record(flow, max_body=self.max_body)
+        record = record_from_snapshot(snapshot(flow), max_body=self.max_body)
         if record.error is None and record.status_code is None:
             record.error = STOPPED_IN_FLIGHT
         flow.metadata[RECORDED] = True

@@ -3,9 +3,9 @@
 The capture addon and the ``.mitm`` importer turn mitmproxy ``HTTPFlow`` objects into
 FlowRecords (bodies as sent on the wire, timestamps as aware UTC); the ``.mitm``
 exporter turns stored FlowRecords back into real ``HTTPFlow`` objects that
-``mitmproxy -r`` opens. Everything here runs on the proxy's event loop, so it only
-copies references and slices bytes (bodies are not copied unless cut): no hashing, no
-decompression, no I/O; the store's writer thread does the rest.
+``mitmproxy -r`` opens. On the live proxy only ``snapshot`` runs on the event loop (it
+copies references, nothing else); the writer thread makes the record. Bodies are not
+copied unless cut; nothing here hashes, decompresses or does I/O.
 """
 
 from __future__ import annotations
@@ -60,14 +60,18 @@ def clean_text(value: str | bytes, warnings: list[str] | None = None, what: str 
 
 
 def _headers(headers: http.Headers, warnings: list[str], what: str) -> list[tuple[str, str]]:
-    try:  # the common case, in one pass on the event loop: every field valid UTF-8, no NUL
-        pairs = [(k.decode("utf-8"), v.decode("utf-8")) for k, v in headers.fields]
-        if not any("\x00" in k or "\x00" in v for k, v in pairs):
+    fields = headers.fields
+    flat = b"".join([part for field in fields for part in field])
+    if flat.isascii() and b"\x00" not in flat:  # the common case, checked once for all fields
+        return [(k.decode("ascii"), v.decode("ascii")) for k, v in fields]
+    try:  # valid UTF-8, no NUL
+        pairs = [(k.decode("utf-8"), v.decode("utf-8")) for k, v in fields]
+        if b"\x00" not in flat:
             return pairs
     except UnicodeDecodeError:
         pass
     return [(clean_text(k, warnings, f"{what} header name"), clean_text(v, warnings, f"{what} header {k!r}"))
-            for k, v in headers.fields]
+            for k, v in fields]
 
 
 def _addr(address: Any) -> str | None:
@@ -110,26 +114,97 @@ def _url(request: http.Request, meta: dict[str, Any]) -> str:
     return request.url
 
 
+# A flow as the proxy saw it, taken on the event loop: plain values and immutable pieces
+# (header field tuples, body bytes), no decoding, no objects built. The writer thread turns
+# it into a FlowRecord (``record_from_snapshot``); a later change to the live flow (another
+# addon, our own 502) does not reach what is recorded.
+FlowSnapshot = tuple
+
+
+def snapshot(flow: http.HTTPFlow) -> FlowSnapshot:
+    """The raw fields of a flow, cheaply (runs on the proxy's event loop for every flow)."""
+    request, response, error, ws = flow.request, flow.response, flow.error, flow.websocket
+    client, server = flow.client_conn, flow.server_conn
+    r = request.data
+    return (
+        flow.id, flow.timestamp_created,
+        (r.host, r.port, r.method, r.scheme, r.authority, r.path, r.http_version, r.headers.fields, r.content,
+         r.timestamp_start, r.timestamp_end),
+        None if response is None else _response_fields(response.data),
+        None if error is None else (error.msg, error.timestamp),
+        None if client is None else (client.peername, client.tls_established, client.tls_version, client.sni,
+                                     client.alpn),
+        None if server is None else (server.address, server.peername, server.tls_version, server.sni),
+        None if ws is None else (ws.close_code, ws.close_reason, ws.closed_by_client, ws.timestamp_end,
+                                 tuple(ws.messages)),
+    )
+
+
+def _response_fields(d: http.ResponseData) -> tuple:
+    return (d.http_version, d.status_code, d.reason, d.headers.fields, d.content, d.timestamp_start, d.timestamp_end)
+
+
+def _bare(cls: type, **values: Any) -> Any:
+    """An instance of one of mitmproxy's message-data classes over values taken from one.
+
+    Skips the per-field type check their constructors run (the values came out of a
+    checked instance, and the check costs more than the rest of the conversion).
+    """
+    obj = object.__new__(cls)
+    try:
+        vars(obj).update(values)
+    except TypeError:  # a class with __slots__ (no instance dict): construct it
+        return cls(**values)
+    return obj
+
+
+def _request(fields: tuple) -> http.Request:
+    """A Request over the snapshot's fields, for mitmproxy's own URL and text properties."""
+    host, port, method, scheme, authority, path, version, headers, content, start, end = fields
+    request = object.__new__(http.Request)
+    request.data = _bare(http.RequestData, host=host, port=port, method=method, scheme=scheme, authority=authority,
+                         path=path, http_version=version, headers=_bare(http.Headers, fields=headers),
+                         content=content, trailers=None, timestamp_start=start, timestamp_end=end)
+    return request
+
+
+def _response(fields: tuple) -> http.Response:
+    version, status, reason, headers, content, start, end = fields
+    response = object.__new__(http.Response)
+    response.data = _bare(http.ResponseData, http_version=version, status_code=status, reason=reason,
+                          headers=_bare(http.Headers, fields=headers), content=content, trailers=None,
+                          timestamp_start=start, timestamp_end=end)
+    return response
+
+
 def flow_to_record(flow: http.HTTPFlow, *, max_body: int | None = None, source: str = "proxy") -> FlowRecord:
     """One mitmproxy HTTP(S)/WebSocket flow as a FlowRecord (wire bytes, UTC times)."""
-    request, response = flow.request, flow.response
+    return record_from_snapshot(snapshot(flow), max_body=max_body, source=source)
+
+
+def record_from_snapshot(snap: FlowSnapshot, *, max_body: int | None = None, source: str = "proxy") -> FlowRecord:
+    """A flow snapshot as a FlowRecord (wire bytes, UTC times)."""
+    flow_id, created, request_fields, response_fields, error, client, server, ws = snap
+    request = _request(request_fields)
+    response = None if response_fields is None else _response(response_fields)
     warnings: list[str] = []
-    meta: dict[str, Any] = {"mitmproxy_id": flow.id}
+    meta: dict[str, Any] = {"mitmproxy_id": flow_id}
     req_body, req_size, req_cut, req_warn = _body(request, max_body)
     resp_body, resp_size, resp_cut, resp_warn = _body(response, max_body)
     warnings += [w for w in (req_warn and f"request {req_warn}", resp_warn and f"response {resp_warn}") if w]
-    client, server = flow.client_conn, flow.server_conn
-    tls = request.scheme == "https" or bool(client and client.tls_established)
-    if server is not None and server.address and not server.peername:
-        meta["upstream_address"] = _addr(server.address)  # where the proxy tried to connect
-    if server is not None and server.tls_version:
-        meta["server_tls_version"] = server.tls_version
-    if client is not None and client.alpn:
-        meta["alpn"] = clean_text(client.alpn)
+    c_peer, c_tls, c_tls_version, c_sni, c_alpn = client or (None, False, None, None, None)
+    s_address, s_peer, s_tls_version, s_sni = server or (None, None, None, None)
+    tls = request.scheme == "https" or bool(c_tls)
+    if server is not None and s_address and not s_peer:
+        meta["upstream_address"] = _addr(s_address)  # where the proxy tried to connect
+    if s_tls_version:
+        meta["server_tls_version"] = s_tls_version
+    if c_alpn:
+        meta["alpn"] = clean_text(c_alpn)
     record = FlowRecord(
         method=clean_text(request.method, warnings, "method"),
         url=clean_text(_url(request, meta), warnings, "url"),
-        ts_start=_when(request.timestamp_start) or _when(flow.timestamp_created),
+        ts_start=_when(request.timestamp_start) or _when(created),
         source=source,
         http_version=clean_text(request.http_version or "HTTP/1.1"),
         request_headers=_headers(request.headers, warnings, "request"),
@@ -138,10 +213,10 @@ def flow_to_record(flow: http.HTTPFlow, *, max_body: int | None = None, source: 
         request_truncated=req_cut,
         ts_request_end=_when(request.timestamp_end),
         tls=tls,
-        tls_version=client.tls_version if client is not None and tls else None,
-        sni=(client.sni if client is not None else None) or (server.sni if server is not None and tls else None),
-        client_addr=_addr(client.peername) if client is not None else None,
-        server_addr=_addr(server.peername) if server is not None else None,
+        tls_version=c_tls_version if client is not None and tls else None,
+        sni=c_sni or (s_sni if server is not None and tls else None),
+        client_addr=_addr(c_peer) if client is not None else None,
+        server_addr=_addr(s_peer) if server is not None else None,
         meta=meta,
     )
     if response is not None:
@@ -151,18 +226,19 @@ def flow_to_record(flow: http.HTTPFlow, *, max_body: int | None = None, source: 
         record.response_body, record.response_body_size, record.response_truncated = resp_body, resp_size, resp_cut
         record.ts_response_start = _when(response.timestamp_start)
         record.ts_end = _when(response.timestamp_end)
-    if flow.error is not None:
-        record.error = clean_text(flow.error.msg or "error", warnings, "error")
-        record.ts_end = record.ts_end or _when(flow.error.timestamp)
-    if flow.websocket is not None:
+    if error is not None:
+        record.error = clean_text(error[0] or "error", warnings, "error")
+        record.ts_end = record.ts_end or _when(error[1])
+    if ws is not None:
+        close_code, close_reason, closed_by_client, ws_end, messages = ws
         meta["websocket"] = {
-            "close_code": flow.websocket.close_code,
-            "close_reason": clean_text(flow.websocket.close_reason or ""),
-            "closed_by_client": flow.websocket.closed_by_client,
+            "close_code": close_code,
+            "close_reason": clean_text(close_reason or ""),
+            "closed_by_client": closed_by_client,
         }
-        record.websocket = [_ws_record(m, max_body) for m in flow.websocket.messages]
-        if flow.websocket.timestamp_end:
-            record.ts_end = _when(flow.websocket.timestamp_end)
+        record.websocket = [_ws_record(m, max_body) for m in messages]
+        if ws_end:
+            record.ts_end = _when(ws_end)
     if warnings:
         meta["warnings"] = sorted(set(warnings))
     return record

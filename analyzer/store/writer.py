@@ -8,7 +8,10 @@ since the last batch commit (``interval`` seconds of records).
 
 Handing in is a deque append: the writer thread is not woken per record (a queue
 would wake it, and hand the GIL back and forth, for every flow the proxy forwards),
-only when a batch is full, on flush/close, or when the interval runs out.
+only when a batch is full, on flush/close, or when the interval runs out. The proxy
+hands in a raw snapshot of each flow (``put_snapshot``); turning it into a FlowRecord
+is the writer's job (``to_record``), so the event loop does no per-flow conversion.
+Flows reach a real store at driver level (analyzer/store/bulk_flows.py).
 
 When a batch fails, what happens depends on why (analyzer/store/faults.py):
 - one record does not fit: the batch is written again record by record, and a record
@@ -32,15 +35,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from sqlalchemy.engine import Engine
+
 from analyzer.models.events import Event
 from analyzer.models.flow import FlowRecord
+from analyzer.store.bulk_flows import BulkFlows
 from analyzer.store.faults import Fault, classify, one_line
 from analyzer.store.fit import fit_flow_minimal
 from analyzer.store.spool import Spool, SpoolFull
 
 log = logging.getLogger(__name__)
 
-_FLOW, _EVENT = "flow", "event"
+_FLOW, _EVENT, _SNAPSHOT = "flow", "event", "snapshot"
 _CLOSE = object()
 OK, AWAY, FAILED = "ok", "away", "failed"
 _ids = random.Random()  # seeded once from the OS; ids need to be unique, not secret
@@ -73,8 +79,13 @@ class BatchWriter:
         batch_size: int = 500,
         spool: Spool | None = None,
         on_state: Callable[[str, str], None] | None = None,
+        to_record: Callable[[Any], FlowRecord] | None = None,
     ) -> None:
         self.store = store
+        # a real store takes flows at driver level; a stand-in (tests) through its add_flows
+        self._bulk = BulkFlows(store) if isinstance(getattr(store, "engine", None), Engine) else None
+        self._add_flows = self._bulk.add_flows if self._bulk is not None else store.add_flows
+        self.to_record = to_record
         self.session_id = session_id
         self.interval = interval
         self.batch_size = batch_size
@@ -99,6 +110,12 @@ class BatchWriter:
     # producers -------------------------------------------------------------------------
     def put_flow(self, flow: FlowRecord) -> None:
         self._pending.append((_FLOW, flow))
+        if len(self._pending) >= self.batch_size and not self._wake.is_set():
+            self._wake.set()
+
+    def put_snapshot(self, snapshot: Any) -> None:
+        """A flow as the proxy saw it; ``to_record`` makes it a FlowRecord on the writer thread."""
+        self._pending.append((_SNAPSHOT, snapshot))
         if len(self._pending) >= self.batch_size and not self._wake.is_set():
             self._wake.set()
 
@@ -144,6 +161,8 @@ class BatchWriter:
                 self._guarded(self._replay_spool)
             if self._guarded(self._drain):
                 self._guarded(self._replay_spool)
+                if self._bulk is not None:
+                    self._guarded(self._bulk.close)
                 return
 
     def _guarded(self, step: Callable[[], Any]) -> Any:
@@ -167,7 +186,10 @@ class BatchWriter:
         for _ in range(len(self._pending)):
             item = self._pending.popleft()
             if isinstance(item, tuple):
-                (flows if item[0] == _FLOW else events).append(item[1])
+                if item[0] == _EVENT:
+                    events.append(item[1])
+                elif (flow := self._as_record(item)) is not None:
+                    flows.append(flow)
                 if len(flows) + len(events) >= self.batch_size:
                     self._write_or_keep(flows, events)
                     flows, events = [], []
@@ -179,6 +201,15 @@ class BatchWriter:
         for marker in flushed:
             marker.done.set()
         return closing
+
+    def _as_record(self, item: tuple[str, Any]) -> FlowRecord | None:
+        if item[0] == _FLOW:
+            return item[1]
+        try:
+            return self.to_record(item[1])
+        except Exception as exc:  # noqa: BLE001 - one flow mitmproxy let through oddly must not stop the rest
+            self._record_error(f"could not convert a flow: {type(exc).__name__}: {one_line(exc)}")
+            return None
 
     def _write_or_keep(self, flows: list[FlowRecord], events: list[tuple[Event, Any, str]]) -> None:
         if not flows and not events:
@@ -224,7 +255,7 @@ class BatchWriter:
 
     def _write_flows(self, flows: list[FlowRecord]) -> None:
         try:
-            self.store.add_flows(self.session_id, flows)
+            self._add_flows(self.session_id, flows)
             self.written_flows += len(flows)
             return
         except Exception as exc:  # noqa: BLE001 - decided by classify()
@@ -240,7 +271,7 @@ class BatchWriter:
     def _write_partial(self, flow: FlowRecord, exc: BaseException) -> None:
         reason = one_line(exc)
         try:
-            self.store.add_flows(self.session_id, [fit_flow_minimal(flow, reason)])
+            self._add_flows(self.session_id, [fit_flow_minimal(flow, reason)])
         except Exception as again:  # noqa: BLE001
             fault = classify(again)
             if fault in (Fault.AWAY, Fault.REFUSED):
@@ -312,7 +343,10 @@ class BatchWriter:
         while self._pending:
             item = self._pending.popleft()
             if isinstance(item, tuple):
-                (flows if item[0] == _FLOW else events).append(item[1])
+                if item[0] == _EVENT:
+                    events.append(item[1])
+                elif (flow := self._as_record(item)) is not None:
+                    flows.append(flow)
         if not flows and not events:
             return
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -12,25 +13,32 @@ import pytest
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "capture_overhead.py"
+PG = os.environ.get("CONSENTRY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def test_small_interleaved_run_reports_rates_cpu_and_the_target():
+@pytest.mark.parametrize("stores", ["sqlite", pytest.param("sqlite,postgresql", marks=pytest.mark.postgres)])
+def test_small_interleaved_run_reports_rates_cpu_and_the_target(stores):
     out = subprocess.run(
         [sys.executable, str(SCRIPT), "--requests", "30", "--clients", "3", "--rounds", "2", "--warmup", "10",
-         "--large-every", "5"],
-        capture_output=True, text=True, timeout=240,
+         "--large-every", "5", "--stores", stores, "--pg", PG],
+        capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     text = out.stdout
-    assert len(re.findall(r"^round \d: plain .* req/s .* ms CPU/req \| addon .* req/s .* ms CPU/req$", text, re.M)) == 2
-    for label in ("plain mitmdump req/s", "mitmdump + capture req/s", "plain mitmdump CPU ms/req",
-                  "mitmdump + capture CPU ms/req"):
+    names = stores.split(",")
+    round_line = r"^round \d: plain .* req/s .* ms CPU/req" + "".join(rf" \| {n} .* req/s .* ms CPU/req" for n in names) + "$"
+    assert len(re.findall(round_line, text, re.M)) == 2, text
+    labels = ["plain mitmdump"] + [f"capture, {n}" for n in names]
+    for label in [f"{lb} req/s" for lb in labels] + [f"{lb} CPU ms/req" for lb in labels]:
         assert re.search(rf"^{re.escape(label)}\s+\d+\.\d+\s+\d+\.\d+-\d+\.\d+$", text, re.M), label
-    assert re.search(r"^CPU per request ratio \(addon/plain\):\s+\d\.\d{3}\s+cost [+-]\d+\.\d%", text, re.M)
-    assert re.search(r"^target, addon costs <= 10%: CPU per request \(figure of record\) (MET|NOT MET)", text, re.M)
-    assert "all 70 requests stored" in text  # 10 warm-up + 2 rounds x 30, every one in the store
+    for name in names:
+        assert re.search(rf"^{name}: CPU per request cost [+-]\d+\.\d% \(per-round pairs: median [+-]\d+\.\d%", text, re.M)
+        assert re.search(rf"^{name}: target, addon costs <= 5%: CPU per request \(figure of record\) (MET|NOT MET)",
+                         text, re.M)
+        assert re.search(rf"^{name}: addon session .*: all 70 requests stored$", text, re.M)  # 10 + 2 x 30
 
 
 def test_bad_arguments_are_refused_with_one_line():
-    out = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "0"], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "must be >= 1" in out.stderr and "Traceback" not in out.stderr
+    for args, message in ((["--rounds", "0"], "must be >= 1"), (["--stores", "mysql"], "--stores")):
+        out = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from analyzer.models import FlowRecord, WebSocketRecord
 from analyzer.store import models as m
 from analyzer.store import open_store
+from analyzer.store.bulk_flows import FLOW_COLUMNS as BULK_FLOW_COLUMNS
+from analyzer.store.bulk_flows import BulkFlows
 from analyzer.store.writer import BatchWriter
 
 UTC = dt.timezone.utc
@@ -165,3 +167,57 @@ def test_everything_handed_in_is_written_in_order(store, closing):
         assert writer.flush(timeout=10)
     assert [f.request_body for f in store.iter_flows(s.id)] == [f"body {i}".encode() for i in range(40)]
     writer.close()
+
+
+def _raw_rows(store, session_id) -> list[tuple]:
+    """Every stored column as the driver returns it (SQLite: the text and numbers on disk), minus ids."""
+    columns = [c for c in BULK_FLOW_COLUMNS if c not in ("id", "session_id")]
+    sid = session_id.hex if store.engine.dialect.name == "sqlite" else session_id
+    mark = "?" if store.engine.dialect.name == "sqlite" else "%s"
+    with store.engine.connect() as conn:
+        flows = conn.exec_driver_sql(f"SELECT {', '.join(columns)}, id FROM flows WHERE session_id = {mark} ORDER BY seq",
+                                     (sid,)).all()
+        ws = [conn.exec_driver_sql("SELECT seq, from_client, is_text, body_sha, size, truncated, ts FROM websocket_messages"
+                                   f" WHERE flow_id = {mark} ORDER BY seq", (row[-1],)).all() for row in flows]
+    return [tuple(row[:-1]) + (tuple(map(tuple, w)),) for row, w in zip(flows, ws)]
+
+
+def test_driver_level_insert_stores_what_the_orm_path_stores(store_url):
+    """The capture writer's bulk path and Store.add_flows keep the same values, byte for byte on disk."""
+    store = open_store(store_url)
+    ws = [WebSocketRecord(from_client=True, content=b"ping", is_text=True, ts=T0),
+          WebSocketRecord(from_client=False, content=LARGE, is_text=False, ts=T0 + dt.timedelta(microseconds=1))]
+    other_zone = dt.timezone(dt.timedelta(hours=5, minutes=30))
+
+    def flows() -> list[FlowRecord]:  # fresh objects for each path: nothing carries over
+        return [
+            _flow(0, b"small", LARGE, tls=True, tls_version="TLSv1.3", sni="api.example.com",
+                  client_addr="127.0.0.1:5000", server_addr="10.0.0.1:8443", meta={"alpn": "h2", "n": 1.5},
+                  ts_end=T0 + dt.timedelta(seconds=1), ts_request_end=T0, ts_response_start=T0),
+            _flow(1, "Jos\xe9 \u4e2d\u6587".encode(), b"", reason="Sehr gut \u00fc", http_version="HTTP/2.0"),
+            _flow(2, error="connection refused", websocket=ws, meta={"websocket": {"close_code": 1000}}),
+            _flow(3, b"x" * 3000, b"", request_body_size=9000, request_truncated=True),
+            FlowRecord(method="GET", url="http://[::1]:99999/odd?q=\x00", ts_start=T0.astimezone(other_zone),
+                       status_code=9999999999, request_headers=[("x-nul", "a\x00b"), ("x-sur", "\udc80")],
+                       meta={"big": 10**30, "nan": float("nan")}),
+            FlowRecord(method="CONNECT", url="example.com:443", ts_start=T0, ts_end=dt.datetime(2000, 1, 1, tzinfo=UTC)),
+        ]
+
+    orm, bulk = store.create_session("orm-path"), store.create_session("bulk-path")
+    old = store.max_body_bytes
+    store.max_body_bytes = 50_000  # LARGE is cut on both paths
+    try:
+        store.add_flows(orm.id, flows())
+        ids = BulkFlows(store).add_flows(bulk.id, flows())
+    finally:
+        store.max_body_bytes = old
+    assert _raw_rows(store, bulk.id) == _raw_rows(store, orm.id)
+    assert [f.id for f in store.iter_flows(bulk.id, with_bodies=False)] == ids
+    assert [f.response_body for f in store.iter_flows(bulk.id)][0] == LARGE[:50_000]
+
+
+def test_driver_level_insert_refuses_a_naive_time_like_the_store(store):
+    s = store.create_session("naive")
+    with pytest.raises(ValueError, match="naive"):
+        BulkFlows(store).add_flows(s.id, [_flow(0, ts_end=dt.datetime(2024, 1, 1))])
+    assert store.counts(s.id)["flows"] == 0
