@@ -15,7 +15,6 @@ replaces the shipped one of the same id. The entries given to ``consentry analyz
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any

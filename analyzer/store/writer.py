@@ -30,7 +30,6 @@ import collections
 import logging
 import random
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
