@@ -1,7 +1,11 @@
-"""What a rendered report shows, computed once from the Report model.
+"""What a rendered report shows, computed once per report.
 
-Renderers (HTML, Markdown) only lay these views out; grouping, counting, caps and
-pagination live here so every format agrees on them.
+Renderers (HTML, Markdown, PDF) only lay these views out; grouping, counting, caps and
+pagination live here so every format agrees on them. A view reads findings from a
+source: a Report in memory (MemorySource) or a stored analysis run read a page at a
+time (source.StoredFindings). Counts come from one pass over the findings into running
+counters (FindingTotals); requests are read a page at a time when the renderer reaches
+them, so a report of 40,000 findings never holds them all.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Iterator, Protocol
 
 from analyzer.models.report import Finding, Report, RequestProof, RuleInfo
 from analyzer.report.timeline import call_lane, finding_lane, lane_order
@@ -118,13 +122,48 @@ class SdkRow:
     requests: int = 0
 
 
+class FindingSource(Protocol):
+    """Where a view reads findings from: a Report in memory or a stored run (source.py)."""
+
+    @property
+    def finding_count(self) -> int: ...
+
+    @property
+    def request_count(self) -> int: ...
+
+    @property
+    def call_count(self) -> int: ...
+
+    def iter_findings(self) -> Iterator[tuple[int, Finding]]: ...  # (position, finding), report order
+
+    def iter_by_request(self) -> Iterator[list[tuple[int, Finding]]]: ...  # one request's findings at a time
+
+    def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]: ...
+
+    def calls(self, start: int, stop: int | None) -> list[Finding]: ...
+
+    def iter_proofs(self) -> Iterator[RequestProof]: ...
+
+    @property
+    def proof_count(self) -> int: ...
+
+
+@dataclass
+class ReportParts:
+    """A report as renderers read it: the small parts in ``report`` (its ``findings`` and
+    ``requests`` are not read) and the findings and request proofs in ``source``."""
+
+    report: Report
+    source: FindingSource
+
+
 @dataclass
 class ReportView:
     report: Report
     prefix: str
+    source: FindingSource
+    totals: "FindingTotals"
     verdicts: list[Verdict]
-    request_groups: list[RequestGroup]
-    call_findings: list[FindingView]
     sdk_rows: list[SdkRow]
     redacted: bool
     rules: dict[str, RuleInfo] = field(default_factory=dict)
@@ -135,30 +174,71 @@ class ReportView:
         return sum(1 for v in self.verdicts if v.violated)
 
     @property
+    def finding_count(self) -> int:
+        return self.source.finding_count
+
+    @property
+    def request_count(self) -> int:
+        return self.source.request_count
+
+    @property
+    def call_count(self) -> int:
+        return self.source.call_count
+
+    def requests(self, start: int, stop: int | None) -> list[RequestGroup]:
+        """Request groups start..stop in display order, read when asked for."""
+        out = []
+        for proof, findings in self.source.groups(start, stop):
+            views = [finding_view(f, self.prefix) for f in findings]
+            out.append(RequestGroup(f"{self.prefix}r-{findings[0].flow.id}", proof, views, views[0].lane))
+        return out
+
+    @cached_property
     def detailed_requests(self) -> list[RequestGroup]:
-        return self.request_groups[:DETAILED_REQUESTS]
+        return self.requests(0, DETAILED_REQUESTS)
 
     @property
-    def compact_pages(self) -> list[list[RequestGroup]]:
-        rest = self.request_groups[DETAILED_REQUESTS:]
-        return [rest[i:i + COMPACT_PAGE_SIZE] for i in range(0, len(rest), COMPACT_PAGE_SIZE)]
+    def compact_page_count(self) -> int:
+        rest = max(self.request_count - DETAILED_REQUESTS, 0)
+        return (rest + COMPACT_PAGE_SIZE - 1) // COMPACT_PAGE_SIZE
 
-    @property
+    def compact_pages(self) -> Iterator[list[RequestGroup]]:
+        """The requests after the detailed ones, a page at a time (never all at once)."""
+        for i in range(self.compact_page_count):
+            start = DETAILED_REQUESTS + i * COMPACT_PAGE_SIZE
+            yield self.requests(start, start + COMPACT_PAGE_SIZE)
+
+    @cached_property
     def detailed_calls(self) -> list[FindingView]:
-        return self.call_findings[:DETAILED_CALLS]
+        return [finding_view(f, self.prefix) for f in self.source.calls(0, DETAILED_CALLS)]
 
     @property
-    def compact_calls(self) -> list[FindingView]:
-        return self.call_findings[DETAILED_CALLS:]
+    def compact_call_count(self) -> int:
+        return max(self.call_count - DETAILED_CALLS, 0)
 
+    @property
+    def proof_count(self) -> int:
+        return self.source.proof_count
 
-def rule_catalog(report: Report) -> dict[str, RuleInfo]:
-    """Rules of the report plus stand-ins for rules that only appear in findings."""
-    rules = {r.id: r for r in report.rules}
-    for f in report.findings:
-        if f.rule not in rules:
-            rules[f.rule] = RuleInfo(id=f.rule, title=f.rule, severity="medium")
-    return rules
+    def proofs(self, limit: int) -> list[RequestProof]:
+        """The first LIMIT request proofs, in capture order."""
+        out: list[RequestProof] = []
+        proofs = self.source.iter_proofs()
+        for proof in proofs:
+            if len(out) >= limit:
+                break
+            out.append(proof)
+        close = getattr(proofs, "close", None)
+        if close is not None:
+            close()
+        return out
+
+    def compact_call_pages(self) -> Iterator[list[FindingView]]:
+        """The flow-less findings after the detailed ones, a page at a time."""
+        start = DETAILED_CALLS
+        while start < self.call_count:
+            yield [finding_view(f, self.prefix) for f in self.source.calls(start, start + COMPACT_PAGE_SIZE)]
+            start += COMPACT_PAGE_SIZE
 
 
 def _ordered_rules(rules: dict[str, RuleInfo]) -> list[RuleInfo]:
@@ -204,53 +284,152 @@ def sdk_frame(stack: list[str]) -> str | None:
     return next((frame for frame in own if sig.sdk_for_class(frame) is not None), own[0] if own else None)
 
 
-def group_by_request(report: Report, prefix: str = "") -> tuple[list[RequestGroup], list[FindingView]]:
-    """Flow findings grouped per request (capture order) and the API-call findings."""
-    proofs = {p.id: p for p in report.requests}
-    groups: dict[str, RequestGroup] = {}
-    calls: list[FindingView] = []
-    for f in report.findings:
-        fv = finding_view(f, prefix)
-        if f.flow is None:
-            calls.append(fv)
-            continue
-        group = groups.get(f.flow.id)
-        if group is None:
-            group = groups[f.flow.id] = RequestGroup(f"{prefix}r-{f.flow.id}", proofs.get(f.flow.id), [], fv.lane)
-        group.findings.append(fv)
-    ordered = sorted(groups.values(), key=lambda g: (g.first.ts, g.proof.seq if g.proof and g.proof.seq else 0, g.anchor))
-    return ordered, calls
+class MemorySource:
+    """The findings and proofs of a Report held in memory (library callers, the dashboard)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    @cached_property
+    def _grouped(self) -> tuple[list[tuple[RequestProof | None, list[Finding]]], list[Finding]]:
+        proofs = {p.id: p for p in self.report.requests}
+        groups: dict[str, list[Finding]] = {}
+        calls: list[Finding] = []
+        for f in self.report.findings:
+            if f.flow is None:
+                calls.append(f)
+            else:
+                groups.setdefault(f.flow.id, []).append(f)
+        ordered = [(proofs.get(flow_id), items) for flow_id, items in groups.items()]
+        ordered.sort(key=lambda g: (g[1][0].ts, g[0].seq if g[0] and g[0].seq else 0, g[1][0].flow.id))
+        return ordered, calls
+
+    @property
+    def finding_count(self) -> int:
+        return len(self.report.findings)
+
+    @property
+    def request_count(self) -> int:
+        return len(self._grouped[0])
+
+    @property
+    def call_count(self) -> int:
+        return len(self._grouped[1])
+
+    def iter_findings(self) -> Iterator[tuple[int, Finding]]:
+        return enumerate(self.report.findings)
+
+    def iter_by_request(self) -> Iterator[list[tuple[int, Finding]]]:
+        by_flow: dict[str, list[tuple[int, Finding]]] = {}
+        for position, f in enumerate(self.report.findings):
+            if f.flow is None:
+                yield [(position, f)]
+            else:
+                by_flow.setdefault(f.flow.id, []).append((position, f))
+        yield from by_flow.values()
+
+    def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]:
+        return self._grouped[0][start:stop]
+
+    def calls(self, start: int, stop: int | None) -> list[Finding]:
+        return self._grouped[1][start:stop]
+
+    def iter_proofs(self) -> Iterator[RequestProof]:
+        return iter(self.report.requests)
+
+    @property
+    def proof_count(self) -> int:
+        return len(self.report.requests)
 
 
-def verdicts_of(report: Report, rules: dict[str, RuleInfo]) -> list[Verdict]:
-    counts: Counter[str] = Counter()
-    phases: dict[str, Counter[str]] = defaultdict(Counter)
-    flows: dict[str, set[str]] = defaultdict(set)
-    for f in report.findings:
-        for rule in f.rules or [f.rule]:
-            counts[rule] += 1
-            phases[rule][f.phase] += 1
+def as_parts(item: "Report | ReportParts") -> ReportParts:
+    return item if isinstance(item, ReportParts) else ReportParts(item, MemorySource(item))
+
+
+class FindingTotals:
+    """Every count a rendered report shows, gathered in one pass over the findings (a
+    request's findings at a time), so only counters are held, never the findings."""
+
+    def __init__(self) -> None:
+        self.rule_counts: Counter[str] = Counter()
+        self.rule_phases: dict[str, Counter[str]] = defaultdict(Counter)
+        self.rule_requests: Counter[str] = Counter()
+        self.rule_lanes: dict[str, dict[str, int]] = defaultdict(dict)  # rule -> lane -> first position
+        self.first_rules: set[str] = set()  # each finding's ``rule``
+        self.lane_phases: dict[str, Counter[str]] = defaultdict(Counter)
+        self.lane_requests: Counter[str] = Counter()
+        self.lane_sent: dict[str, Counter[str]] = defaultdict(Counter)  # lane -> pii type -> requests
+        self.lane_hosts: dict[str, set[str]] = defaultdict(set)
+        self.lane_call_apis: dict[str, set[str]] = defaultdict(set)  # callers known from flow-less findings
+
+    def add(self, items: list[tuple[int, Finding]]) -> None:
+        """One request's findings (or one flow-less finding)."""
+        rules_here: set[str] = set()
+        lanes_here: set[str] = set()
+        sent_here: set[tuple[str, str]] = set()
+        for position, f in items:
+            lane = finding_lane(f)
+            self.first_rules.add(f.rule)
+            self.lane_phases[lane][f.phase] += 1
+            for rule in f.rules or [f.rule]:
+                self.rule_counts[rule] += 1
+                self.rule_phases[rule][f.phase] += 1
+                known = self.rule_lanes[rule].get(lane)
+                if known is None or position < known:
+                    self.rule_lanes[rule][lane] = position
+                if f.flow is not None:
+                    rules_here.add(rule)
             if f.flow is not None:
-                flows[rule].add(f.flow.id)
-    verdicts = [Verdict(rule, counts.get(rule.id, 0), dict(phases.get(rule.id, {})), len(flows.get(rule.id, ())))
+                lanes_here.add(lane)
+                if f.pii_type:
+                    sent_here.add((lane, f.pii_type))
+                self.lane_hosts[lane].add(f.destination.host if f.destination else f.flow.host)
+            elif f.evidence.api_call is not None:
+                self.lane_call_apis[lane].add(f.evidence.api_call.api)
+        for rule in rules_here:
+            self.rule_requests[rule] += 1
+        for lane in lanes_here:
+            self.lane_requests[lane] += 1
+        for lane, kind in sent_here:
+            self.lane_sent[lane][kind] += 1
+
+    @classmethod
+    def of(cls, source: FindingSource) -> "FindingTotals":
+        totals = cls()
+        for items in source.iter_by_request():
+            totals.add(items)
+        return totals
+
+    def lanes_of(self, rule: str) -> list[str]:
+        """The SDK lanes of a rule's findings, in the order they first appear in the report."""
+        lanes = self.rule_lanes.get(rule, {})
+        return sorted(lanes, key=lanes.__getitem__)
+
+
+def rule_catalog(report: Report, totals: FindingTotals) -> dict[str, RuleInfo]:
+    """Rules of the report plus stand-ins for rules that only appear in findings."""
+    rules = {r.id: r for r in report.rules}
+    for rule in sorted(totals.first_rules):
+        if rule not in rules:
+            rules[rule] = RuleInfo(id=rule, title=rule, severity="medium")
+    return rules
+
+
+def verdicts_of(totals: FindingTotals, rules: dict[str, RuleInfo]) -> list[Verdict]:
+    verdicts = [Verdict(rule, totals.rule_counts.get(rule.id, 0), dict(totals.rule_phases.get(rule.id, {})),
+                        totals.rule_requests.get(rule.id, 0))
                 for rule in _ordered_rules(rules)]
     return sorted(verdicts, key=lambda v: not v.violated)  # violations first, then what passed
 
 
-def plan_sentence(report: Report, verdicts: list[Verdict], L) -> str:
+def plan_sentence(report: Report, totals: FindingTotals, verdicts: list[Verdict], L) -> str:
     """One sentence for a consent plan: the rules it violated (with counts and SDKs), then what passed."""
-    by_rule_sdks: dict[str, list[str]] = defaultdict(list)
-    for f in report.findings:
-        lane = finding_lane(f)
-        for rule in f.rules or [f.rule]:
-            if lane not in by_rule_sdks[rule]:
-                by_rule_sdks[rule].append(lane)
     violated = [v for v in verdicts if v.violated]
     passed = [v for v in verdicts if not v.violated]
     parts = []
     for v in violated:
         detail = L.fmt("sentence_counts", n=v.count, r=v.requests) if v.requests else L.fmt("sentence_findings", n=v.count)
-        sdks = by_rule_sdks.get(v.rule.id, [])
+        sdks = totals.lanes_of(v.rule.id)
         if sdks:
             detail += L["list_sep"] + L.fmt("sentence_sdks", sdks=L["enum_sep"].join(sdks[:6]) + ("…" if len(sdks) > 6 else ""))
         parts.append(f"{L.rule_title(v.rule)}{L['paren_open']}{detail}{L['paren_close']}")
@@ -262,63 +441,50 @@ def plan_sentence(report: Report, verdicts: list[Verdict], L) -> str:
     return text + L["full_stop"]
 
 
-def build_view(report: Report, prefix: str = "", labels=None) -> ReportView:
+def build_view(item: "Report | ReportParts", prefix: str = "", labels=None) -> ReportView:
     from analyzer.report.labels import Labels
 
     labels = labels or Labels("en")
-    rules = rule_catalog(report)
-    request_groups, call_findings = group_by_request(report, prefix)
-    verdicts = verdicts_of(report, rules)
+    parts = as_parts(item)
+    report = parts.report
+    totals = FindingTotals.of(parts.source)
+    rules = rule_catalog(report, totals)
+    verdicts = verdicts_of(totals, rules)
     return ReportView(
         report=report,
         prefix=prefix,
+        source=parts.source,
+        totals=totals,
         verdicts=verdicts,
-        request_groups=request_groups,
-        call_findings=call_findings,
-        sdk_rows=sdk_rows(report),
+        sdk_rows=sdk_rows(report, totals),
         redacted=bool((report.model_extra or {}).get("redacted")),
         rules=rules,
-        sentence=plan_sentence(report, verdicts, labels),
+        sentence=plan_sentence(report, totals, verdicts, labels),
     )
 
 
-def sdk_rows(report: Report) -> list[SdkRow]:
+def sdk_rows(report: Report, totals: FindingTotals) -> list[SdkRow]:
     calls: dict[str, Counter[str]] = defaultdict(Counter)
     kinds: dict[str, set[str]] = defaultdict(set)
-    sent: dict[str, Counter[str]] = defaultdict(Counter)
-    hosts: dict[str, set[str]] = defaultdict(set)
-    phases: dict[str, Counter[str]] = defaultdict(Counter)
     for c in report.api_calls:
         lane = call_lane(c)
         calls[lane][c.api] += max(c.count, 1)
         if c.kind:
             kinds[lane].add(c.kind)
-    sent_flows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    lane_flows: dict[str, set[str]] = defaultdict(set)
-    for f in report.findings:
-        lane = finding_lane(f)
-        phases[lane][f.phase] += 1
-        if f.flow is not None:
-            lane_flows[lane].add(f.flow.id)
-            if f.pii_type:
-                sent_flows[lane][f.pii_type].add(f.flow.id)
-            hosts[lane].add(f.destination.host if f.destination else f.flow.host)
-        elif f.evidence.api_call is not None:
-            calls[lane][f.evidence.api_call.api] += 0  # known caller even without the call list
-    for lane, kinds_sent in sent_flows.items():
-        for kind, flow_ids in kinds_sent.items():
-            sent[lane][kind] = len(flow_ids)  # requests carrying it, not findings
+    for lane, apis in totals.lane_call_apis.items():
+        for api in apis:
+            calls[lane][api] += 0  # known caller even without the call list
     rows = []
-    for lane in lane_order(set(calls) | set(sent) | set(phases)):
+    for lane in lane_order(set(calls) | set(totals.lane_sent) | set(totals.lane_phases)):
         rows.append(
             SdkRow(
                 sdk=lane,
                 calls=sorted(calls[lane].items(), key=lambda kv: (-kv[1], kv[0])),
                 call_kinds=sorted(kinds[lane]),
-                sent=sorted(sent[lane].items(), key=lambda kv: (-kv[1], kv[0])),
-                hosts=sorted(hosts[lane]),
-                phases=sorted(phases[lane].items()),
-                requests=len(lane_flows.get(lane, ())),
+                sent=sorted(totals.lane_sent[lane].items(), key=lambda kv: (-kv[1], kv[0])),
+                hosts=sorted(totals.lane_hosts[lane]),
+                phases=sorted(totals.lane_phases[lane].items()),
+                requests=totals.lane_requests.get(lane, 0),
             )
         )
     return rows
