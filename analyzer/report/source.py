@@ -144,8 +144,8 @@ class StoredFindings:
         return [self._model(raw) for raw in self.annotate(rows)]
 
     # -- requests -----------------------------------------------------------------------
-    def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]:
-        """Requests start..stop in display order (first finding's time, then capture order)."""
+    def group_keys(self, start: int, stop: int | None) -> list[uuid.UUID]:
+        """Flow ids of requests start..stop in display order (first finding's time, then capture order)."""
         first_ts = func.min(m.Finding.ts)
         with self.store.session() as s:
             q = (select(m.Finding.flow_id).join(m.Flow, m.Flow.id == m.Finding.flow_id)
@@ -154,12 +154,19 @@ class StoredFindings:
                  .offset(start))
             if stop is not None:
                 q = q.limit(max(stop - start, 0))
-            flow_ids = list(s.scalars(q))
+            return list(s.scalars(q))
+
+    def groups_for(self, flow_ids: list[uuid.UUID], *, proofs: bool = True
+                   ) -> list[tuple[RequestProof | None, list[Finding]]]:
+        """These requests' findings (and proofs), in the order given."""
         if not flow_ids:
             return []
         findings = dict(self._findings_of(flow_ids))
-        proofs = {p.id: p for p in self._proofs_of(flow_ids, findings)}
-        return [(proofs.get(str(fid)), [f for _o, f in findings[fid]]) for fid in flow_ids if fid in findings]
+        by_id = {p.id: p for p in self._proofs_of(flow_ids, findings)} if proofs else {}
+        return [(by_id.get(str(fid)), [f for _o, f in findings[fid]]) for fid in flow_ids if fid in findings]
+
+    def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]:
+        return self.groups_for(self.group_keys(start, stop))
 
     def _flow_page(self, after_seq: int) -> list[Any]:
         has_findings = exists().where(and_(m.Finding.run_id == self.run_id, m.Finding.flow_id == m.Flow.id))

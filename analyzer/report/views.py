@@ -22,6 +22,7 @@ from analyzer.report.timeline import call_lane, finding_lane, lane_order
 DETAILED_REQUESTS = 100
 DETAILED_CALLS = 100
 COMPACT_PAGE_SIZE = 500
+ROW_CHUNK = 50  # requests read (and rendered) at once within a compact page
 EXCERPT_LIMIT = 2000  # characters of excerpt shown around the match
 STACK_LIMIT = 40
 SHORT_ID = 12  # finding-id prefix in compact rows (the CLI accepts any unique prefix)
@@ -122,6 +123,19 @@ class SdkRow:
     requests: int = 0
 
 
+@dataclass
+class CompactPage:
+    """One page of compact request rows; its rows are read ROW_CHUNK requests at a time."""
+
+    view: "ReportView"
+    index: int
+    keys: list[Any]
+
+    def chunks(self) -> Iterator[list[RequestGroup]]:
+        for i in range(0, len(self.keys), ROW_CHUNK):
+            yield self.view._groups(self.view.source.groups_for(self.keys[i:i + ROW_CHUNK], proofs=False))
+
+
 class FindingSource(Protocol):
     """Where a view reads findings from: a Report in memory or a stored run (source.py)."""
 
@@ -139,6 +153,10 @@ class FindingSource(Protocol):
     def iter_by_request(self) -> Iterator[list[tuple[int, Finding]]]: ...  # one request's findings at a time
 
     def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]: ...
+
+    def group_keys(self, start: int, stop: int | None) -> list[Any]: ...
+
+    def groups_for(self, keys: list[Any], *, proofs: bool = True) -> list[tuple[RequestProof | None, list[Finding]]]: ...
 
     def calls(self, start: int, stop: int | None) -> list[Finding]: ...
 
@@ -187,8 +205,11 @@ class ReportView:
 
     def requests(self, start: int, stop: int | None) -> list[RequestGroup]:
         """Request groups start..stop in display order, read when asked for."""
+        return self._groups(self.source.groups(start, stop))
+
+    def _groups(self, groups) -> list[RequestGroup]:
         out = []
-        for proof, findings in self.source.groups(start, stop):
+        for proof, findings in groups:
             views = [finding_view(f, self.prefix) for f in findings]
             out.append(RequestGroup(f"{self.prefix}r-{findings[0].flow.id}", proof, views, views[0].lane))
         return out
@@ -202,11 +223,11 @@ class ReportView:
         rest = max(self.request_count - DETAILED_REQUESTS, 0)
         return (rest + COMPACT_PAGE_SIZE - 1) // COMPACT_PAGE_SIZE
 
-    def compact_pages(self) -> Iterator[list[RequestGroup]]:
+    def compact_pages(self) -> Iterator["CompactPage"]:
         """The requests after the detailed ones, a page at a time (never all at once)."""
         for i in range(self.compact_page_count):
             start = DETAILED_REQUESTS + i * COMPACT_PAGE_SIZE
-            yield self.requests(start, start + COMPACT_PAGE_SIZE)
+            yield CompactPage(self, i + 1, self.source.group_keys(start, start + COMPACT_PAGE_SIZE))
 
     @cached_property
     def detailed_calls(self) -> list[FindingView]:
@@ -235,10 +256,10 @@ class ReportView:
 
     def compact_call_pages(self) -> Iterator[list[FindingView]]:
         """The flow-less findings after the detailed ones, a page at a time."""
-        start = DETAILED_CALLS
+        start, step = DETAILED_CALLS, ROW_CHUNK * 4
         while start < self.call_count:
-            yield [finding_view(f, self.prefix) for f in self.source.calls(start, start + COMPACT_PAGE_SIZE)]
-            start += COMPACT_PAGE_SIZE
+            yield [finding_view(f, self.prefix) for f in self.source.calls(start, start + step)]
+            start += step
 
 
 def _ordered_rules(rules: dict[str, RuleInfo]) -> list[RuleInfo]:
@@ -330,6 +351,12 @@ class MemorySource:
 
     def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]:
         return self._grouped[0][start:stop]
+
+    def group_keys(self, start: int, stop: int | None) -> list[Any]:
+        return self._grouped[0][start:stop]
+
+    def groups_for(self, keys: list[Any], *, proofs: bool = True) -> list[tuple[RequestProof | None, list[Finding]]]:
+        return keys
 
     def calls(self, start: int, stop: int | None) -> list[Finding]:
         return self._grouped[1][start:stop]
