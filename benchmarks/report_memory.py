@@ -9,7 +9,9 @@ items of the device (IMEI, android_id, e-mail, MAC), so N flows give about 4·N
 findings. Every command runs as its own `consentry` process started by a tiny launcher
 and measured with ``os.wait4`` (the kernel's peak resident set of that process alone; a
 child forked from this builder would inherit the builder's peak). The same run measures
-the baseline: `consentry --help`, the bare CLI start. Memory is flat when the figure at
+the baselines: `consentry --help` (the bare CLI start) and the report built whole in
+memory (``build_report`` + ``render``, the path every report command took before
+streaming; library callers keep it). Memory is flat when the figure at
 the largest size is about the figure at the smallest.
 """
 
@@ -69,12 +71,28 @@ def build_session(url: str, name: str, flows: int) -> None:
     store.dispose()
 
 
+# The report whole in memory (build_report + render), the path library callers keep and
+# every report command took before streaming: the same-run baseline of the report figures.
+_IN_MEMORY = """
+import sys
+from analyzer.report import render
+from analyzer.report.build import build_report
+from analyzer.store import open_store
+name, fmt, out = sys.argv[1:]
+with open(out, "w", encoding="utf-8") as fh:
+    fh.write(render(build_report(open_store(), name), fmt))
+"""
+
+
 def measure(args: list[str], db: str, cwd: Path) -> tuple[int, float, float, str]:
-    """(exit code, peak RSS in MB, wall seconds, stderr tail) of one consentry command."""
-    env = dict(os.environ, CONSENTRY_DB=db, PYTHONUNBUFFERED="1")
-    exe = Path(sys.executable).parent / "consentry"
+    """(exit code, peak RSS in MB, wall seconds, stderr tail) of one consentry command
+    (or, for ``["in-memory", NAME, FMT, OUT]``, of the in-memory path)."""
+    env = dict(os.environ, CONSENTRY_DB=db, PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO))
+    exe = [str(Path(sys.executable).parent / "consentry")]
+    if args[0] == "in-memory":
+        exe, args = [sys.executable, "-c", _IN_MEMORY], args[1:]
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(exe), *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *exe, *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=3600)
     code, maxrss_kb = (int(x) for x in done.stdout.split())
     return code, maxrss_kb / 1024, time.monotonic() - started, done.stderr.strip()
@@ -83,6 +101,8 @@ def measure(args: list[str], db: str, cwd: Path) -> tuple[int, float, float, str
 def commands(name: str, formats: list[str], exports: bool) -> list[tuple[str, list[str]]]:
     out = [("analyze", ["analyze", name])]
     out += [(f"report {fmt}", ["report", name, "--format", fmt, "--output", f"{name}.{fmt}"]) for fmt in formats]
+    out += [(f"in-memory {fmt} (baseline)", ["in-memory", name, fmt, f"{name}-mem.{fmt}"])
+            for fmt in formats if fmt in ("json", "html")]
     if "html" in formats:
         out.append(("report html --redact", ["report", name, "--format", "html", "--redact", "--output", f"{name}-r.html"]))
     if exports:
@@ -107,13 +127,13 @@ def main() -> None:
         code, base_rss, base_s, _ = measure(["--help"], db, work)
         print(f"store: {'postgresql' if args.postgres else 'sqlite'}")
         print(f"baseline `consentry --help`: peak RSS {base_rss:.0f} MB, {base_s:.2f} s (exit {code})")
-        print(f"{'flows':>6} {'command':<22} {'exit':>4} {'peak MB':>8} {'seconds':>8}  extra")
+        print(f"{'flows':>6} {'command':<28} {'exit':>4} {'peak MB':>8} {'seconds':>8}  extra")
         table: dict[str, list[float]] = {}
         for n in sizes:
             name = f"mem-{n}-{stamp}"
             started = time.monotonic()
             build_session(db, name, n)
-            print(f"{n:>6} {'(build store)':<22} {'':>4} {'':>8} {time.monotonic() - started:>8.1f}", flush=True)
+            print(f"{n:>6} {'(build store)':<28} {'':>4} {'':>8} {time.monotonic() - started:>8.1f}", flush=True)
             for label, cmd in commands(name, formats, not args.no_exports):
                 code, rss, took, err = measure(cmd, db, work)
                 extra = ""
@@ -124,12 +144,12 @@ def main() -> None:
                     store.dispose()
                 elif code != 0:
                     extra = err.splitlines()[-1][:120] if err else ""
-                print(f"{n:>6} {label:<22} {code:>4} {rss:>8.0f} {took:>8.1f}  {extra}", flush=True)
+                print(f"{n:>6} {label:<28} {code:>4} {rss:>8.0f} {took:>8.1f}  {extra}", flush=True)
                 table.setdefault(label, []).append(rss)
         if len(sizes) > 1:
             print(f"flatness (peak MB at {sizes[-1]} flows minus at {sizes[0]}; baseline {base_rss:.0f} MB):")
             for label, values in table.items():
-                print(f"  {label:<22} {values[0]:>6.0f} -> {values[-1]:>6.0f}  ({values[-1] - values[0]:+.0f} MB)")
+                print(f"  {label:<28} {values[0]:>6.0f} -> {values[-1]:>6.0f}  ({values[-1] - values[0]:+.0f} MB)")
 
 
 if __name__ == "__main__":
