@@ -19,7 +19,7 @@ from analyzer.report.jsonout import render_json, write_json
 from analyzer.report.labels import LANGUAGES, Labels
 from analyzer.report.markdown import render_markdown, write_markdown
 from analyzer.report.redact import mask_value, redact_parts, redact_report
-from analyzer.report.views import ReportParts
+from analyzer.report.parts import ReportParts
 
 FORMATS = ("html", "json", "md", "pdf")
 

@@ -25,7 +25,7 @@ from analyzer.models.report import ApiCallRef, ConsentMark, Report, RuleInfo, Se
 from analyzer.analysis.findings import finding_rules
 from analyzer.report.proof import configured_geoip
 from analyzer.report.source import StoredFindings
-from analyzer.report.views import ReportParts
+from analyzer.report.parts import ReportParts
 from analyzer.store.marks import audit_trail, list_marks
 from analyzer.rules import RulesetError, load_ruleset
 from analyzer.store.types import utcnow

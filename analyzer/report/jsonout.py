@@ -16,7 +16,7 @@ import json
 from typing import Any, Iterable, Sequence, TextIO
 
 from analyzer.models.report import Report
-from analyzer.report.views import ReportParts, as_parts
+from analyzer.report.parts import ReportParts, as_parts
 
 APP_REPORT_SCHEMA_ID = "consentry.app-report/1"
 _STREAMED = ("findings", "requests")

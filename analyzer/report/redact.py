@@ -14,7 +14,7 @@ import re
 from typing import Any, Iterable
 
 from analyzer.models.report import Evidence, Finding, Report, RequestProof
-from analyzer.report.views import ReportParts
+from analyzer.report.parts import ReportParts
 
 MASK = "*"
 # Needles shorter than this are only masked inside the evidence fields that point at
@@ -237,7 +237,7 @@ def redact_report(report: Report) -> Report:
 def redact_parts(parts: ReportParts) -> ReportParts:
     """The same masking for a report whose findings are read from a source: the known
     values are gathered in one pass, then each finding and proof is masked as it is read."""
-    from analyzer.report.views import MemorySource
+    from analyzer.report.parts import MemorySource
 
     if isinstance(parts.source, MemorySource):
         return ReportParts(redact_report(parts.source.report), MemorySource(redact_report(parts.source.report)))

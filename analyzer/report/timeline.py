@@ -137,14 +137,14 @@ def build_timeline(view) -> Timeline:
     once for the time span and the points per lane, once to place them (a lane of more
     than MAX_POINTS_PER_LANE keeps only bin counts)."""
     if isinstance(view, Report):
-        from analyzer.report.views import MemorySource
+        from analyzer.report.parts import MemorySource
 
         report, source = view, MemorySource(view)
     else:
         report = view.report
         source = getattr(view, "source", None)
         if source is None:
-            from analyzer.report.views import MemorySource
+            from analyzer.report.parts import MemorySource
 
             source = MemorySource(report)
     call_times = [(c, parse_ts(c.ts)) for c in report.api_calls]

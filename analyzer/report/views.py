@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterator
 
 from analyzer.models.report import Finding, Report, RequestProof, RuleInfo
+from analyzer.report.parts import FindingSource, ReportParts, as_parts
 from analyzer.report.timeline import call_lane, finding_lane, lane_order
+from analyzer.report.totals import FindingTotals
 
 # Requests shown with full proof; the rest go to a compact table (one row per request).
 DETAILED_REQUESTS = 100
@@ -136,51 +138,12 @@ class CompactPage:
             yield self.view._groups(self.view.source.groups_for(self.keys[i:i + ROW_CHUNK], proofs=False))
 
 
-class FindingSource(Protocol):
-    """Where a view reads findings from: a Report in memory or a stored run (source.py)."""
-
-    @property
-    def finding_count(self) -> int: ...
-
-    @property
-    def request_count(self) -> int: ...
-
-    @property
-    def call_count(self) -> int: ...
-
-    def iter_findings(self) -> Iterator[tuple[int, Finding]]: ...  # (position, finding), report order
-
-    def iter_by_request(self) -> Iterator[list[tuple[int, Finding]]]: ...  # one request's findings at a time
-
-    def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]: ...
-
-    def group_keys(self, start: int, stop: int | None) -> list[Any]: ...
-
-    def groups_for(self, keys: list[Any], *, proofs: bool = True) -> list[tuple[RequestProof | None, list[Finding]]]: ...
-
-    def calls(self, start: int, stop: int | None) -> list[Finding]: ...
-
-    def iter_proofs(self) -> Iterator[RequestProof]: ...
-
-    @property
-    def proof_count(self) -> int: ...
-
-
-@dataclass
-class ReportParts:
-    """A report as renderers read it: the small parts in ``report`` (its ``findings`` and
-    ``requests`` are not read) and the findings and request proofs in ``source``."""
-
-    report: Report
-    source: FindingSource
-
-
 @dataclass
 class ReportView:
     report: Report
     prefix: str
     source: FindingSource
-    totals: "FindingTotals"
+    totals: FindingTotals
     verdicts: list[Verdict]
     sdk_rows: list[SdkRow]
     redacted: bool
@@ -303,134 +266,6 @@ def sdk_frame(stack: list[str]) -> str | None:
     sig = default_signatures()
     own = [frame for frame in stack if isinstance(frame, str) and not sig.is_framework(frame)]
     return next((frame for frame in own if sig.sdk_for_class(frame) is not None), own[0] if own else None)
-
-
-class MemorySource:
-    """The findings and proofs of a Report held in memory (library callers, the dashboard)."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-
-    @cached_property
-    def _grouped(self) -> tuple[list[tuple[RequestProof | None, list[Finding]]], list[Finding]]:
-        proofs = {p.id: p for p in self.report.requests}
-        groups: dict[str, list[Finding]] = {}
-        calls: list[Finding] = []
-        for f in self.report.findings:
-            if f.flow is None:
-                calls.append(f)
-            else:
-                groups.setdefault(f.flow.id, []).append(f)
-        ordered = [(proofs.get(flow_id), items) for flow_id, items in groups.items()]
-        ordered.sort(key=lambda g: (g[1][0].ts, g[0].seq if g[0] and g[0].seq else 0, g[1][0].flow.id))
-        return ordered, calls
-
-    @property
-    def finding_count(self) -> int:
-        return len(self.report.findings)
-
-    @property
-    def request_count(self) -> int:
-        return len(self._grouped[0])
-
-    @property
-    def call_count(self) -> int:
-        return len(self._grouped[1])
-
-    def iter_findings(self) -> Iterator[tuple[int, Finding]]:
-        return enumerate(self.report.findings)
-
-    def iter_by_request(self) -> Iterator[list[tuple[int, Finding]]]:
-        by_flow: dict[str, list[tuple[int, Finding]]] = {}
-        for position, f in enumerate(self.report.findings):
-            if f.flow is None:
-                yield [(position, f)]
-            else:
-                by_flow.setdefault(f.flow.id, []).append((position, f))
-        yield from by_flow.values()
-
-    def groups(self, start: int, stop: int | None) -> list[tuple[RequestProof | None, list[Finding]]]:
-        return self._grouped[0][start:stop]
-
-    def group_keys(self, start: int, stop: int | None) -> list[Any]:
-        return self._grouped[0][start:stop]
-
-    def groups_for(self, keys: list[Any], *, proofs: bool = True) -> list[tuple[RequestProof | None, list[Finding]]]:
-        return keys
-
-    def calls(self, start: int, stop: int | None) -> list[Finding]:
-        return self._grouped[1][start:stop]
-
-    def iter_proofs(self) -> Iterator[RequestProof]:
-        return iter(self.report.requests)
-
-    @property
-    def proof_count(self) -> int:
-        return len(self.report.requests)
-
-
-def as_parts(item: "Report | ReportParts") -> ReportParts:
-    return item if isinstance(item, ReportParts) else ReportParts(item, MemorySource(item))
-
-
-class FindingTotals:
-    """Every count a rendered report shows, gathered in one pass over the findings (a
-    request's findings at a time), so only counters are held, never the findings."""
-
-    def __init__(self) -> None:
-        self.rule_counts: Counter[str] = Counter()
-        self.rule_phases: dict[str, Counter[str]] = defaultdict(Counter)
-        self.rule_requests: Counter[str] = Counter()
-        self.rule_lanes: dict[str, dict[str, int]] = defaultdict(dict)  # rule -> lane -> first position
-        self.first_rules: set[str] = set()  # each finding's ``rule``
-        self.lane_phases: dict[str, Counter[str]] = defaultdict(Counter)
-        self.lane_requests: Counter[str] = Counter()
-        self.lane_sent: dict[str, Counter[str]] = defaultdict(Counter)  # lane -> pii type -> requests
-        self.lane_hosts: dict[str, set[str]] = defaultdict(set)
-        self.lane_call_apis: dict[str, set[str]] = defaultdict(set)  # callers known from flow-less findings
-
-    def add(self, items: list[tuple[int, Finding]]) -> None:
-        """One request's findings (or one flow-less finding)."""
-        rules_here: set[str] = set()
-        lanes_here: set[str] = set()
-        sent_here: set[tuple[str, str]] = set()
-        for position, f in items:
-            lane = finding_lane(f)
-            self.first_rules.add(f.rule)
-            self.lane_phases[lane][f.phase] += 1
-            for rule in f.rules or [f.rule]:
-                self.rule_counts[rule] += 1
-                self.rule_phases[rule][f.phase] += 1
-                known = self.rule_lanes[rule].get(lane)
-                if known is None or position < known:
-                    self.rule_lanes[rule][lane] = position
-                if f.flow is not None:
-                    rules_here.add(rule)
-            if f.flow is not None:
-                lanes_here.add(lane)
-                if f.pii_type:
-                    sent_here.add((lane, f.pii_type))
-                self.lane_hosts[lane].add(f.destination.host if f.destination else f.flow.host)
-            elif f.evidence.api_call is not None:
-                self.lane_call_apis[lane].add(f.evidence.api_call.api)
-        for rule in rules_here:
-            self.rule_requests[rule] += 1
-        for lane in lanes_here:
-            self.lane_requests[lane] += 1
-        for lane, kind in sent_here:
-            self.lane_sent[lane][kind] += 1
-
-    @classmethod
-    def of(cls, source: FindingSource) -> "FindingTotals":
-        totals = cls()
-        for items in source.iter_by_request():
-            totals.add(items)
-        return totals
-
-    def lanes_of(self, rule: str) -> list[str]:
-        """The SDK lanes of a rule's findings, in the order they first appear in the report."""
-        lanes = self.rule_lanes.get(rule, {})
-        return sorted(lanes, key=lanes.__getitem__)
 
 
 def rule_catalog(report: Report, totals: FindingTotals) -> dict[str, RuleInfo]:
