@@ -98,11 +98,11 @@ def measure(args: list[str], db: str, cwd: Path) -> tuple[int, float, float, str
     return code, maxrss_kb / 1024, time.monotonic() - started, done.stderr.strip()
 
 
-def commands(name: str, formats: list[str], exports: bool) -> list[tuple[str, list[str]]]:
+def commands(name: str, formats: list[str], exports: bool, in_memory: bool = True) -> list[tuple[str, list[str]]]:
     out = [("analyze", ["analyze", name])]
     out += [(f"report {fmt}", ["report", name, "--format", fmt, "--output", f"{name}.{fmt}"]) for fmt in formats]
     out += [(f"in-memory {fmt} (baseline)", ["in-memory", name, fmt, f"{name}-mem.{fmt}"])
-            for fmt in formats if fmt in ("json", "html")]
+            for fmt in formats if fmt in ("json", "html") and in_memory]
     if "html" in formats:
         out.append(("report html --redact", ["report", name, "--format", "html", "--redact", "--output", f"{name}-r.html"]))
     if exports:
@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--flows", default="2500,5000,10000,20000", help="session sizes (flows)")
     parser.add_argument("--formats", default="json,html,md,pdf", help="report formats")
     parser.add_argument("--no-exports", action="store_true", help="skip export har / export bundle")
+    parser.add_argument("--no-in-memory", action="store_true", help="skip the in-memory baseline (it needs GBs at 20,000 flows)")
     parser.add_argument("--postgres", metavar="URL", help="use this PostgreSQL database instead of a temp SQLite file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.flows.split(",")]
@@ -134,7 +135,7 @@ def main() -> None:
             started = time.monotonic()
             build_session(db, name, n)
             print(f"{n:>6} {'(build store)':<28} {'':>4} {'':>8} {time.monotonic() - started:>8.1f}", flush=True)
-            for label, cmd in commands(name, formats, not args.no_exports):
+            for label, cmd in commands(name, formats, not args.no_exports, not args.no_in_memory):
                 code, rss, took, err = measure(cmd, db, work)
                 extra = ""
                 if label == "analyze" and code == 0:
@@ -146,6 +147,10 @@ def main() -> None:
                     extra = err.splitlines()[-1][:120] if err else ""
                 print(f"{n:>6} {label:<28} {code:>4} {rss:>8.0f} {took:>8.1f}  {extra}", flush=True)
                 table.setdefault(label, []).append(rss)
+            if args.postgres:  # the temp SQLite file goes with the temp dir; a database stays
+                store = open_store(db)
+                store.delete_session(name)
+                store.dispose()
         if len(sizes) > 1:
             print(f"flatness (peak MB at {sizes[-1]} flows minus at {sizes[0]}; baseline {base_rss:.0f} MB):")
             for label, values in table.items():
