@@ -35,14 +35,14 @@ class FindingSink:
         self.session_id = session_id
         self.count = 0
         self.rule_counts: dict[str, int] = {}
-        self._keys: list[tuple[str, str]] = []  # sort key by provisional position
+        self._keys: list[str] = []  # "ts\0id" (sorts as the (ts, id) key) by provisional position
         self._pending: list[dict[str, Any]] = []
 
     def add(self, findings: Iterable[dict[str, Any]]) -> None:
         for f in findings:
             for rule in finding_rules(f):
                 self.rule_counts[rule] = self.rule_counts.get(rule, 0) + 1
-            self._keys.append(sort_key(f))
+            self._keys.append("\0".join(sort_key(f)))
             self._pending.append({
                 "id": f["id"], "run_id": self.run_id, "session_id": self.session_id, "ordinal": -1 - self.count,
                 "rule": f["rule"], "phase": f["phase"], "pii_type": f.get("pii_type"),
@@ -65,13 +65,21 @@ class FindingSink:
         self._flush()
         order = sorted(range(self.count), key=self._keys.__getitem__)
         self._keys = []
-        new_ordinal = {-1 - provisional: final for final, provisional in enumerate(order)}
+        final_of = [0] * self.count  # provisional position -> ordinal
+        for final, provisional in enumerate(order):
+            final_of[provisional] = final
+        del order
         stmt = update(_TABLE).where(_TABLE.c.pk == bindparam("row_pk")).values(ordinal=bindparam("final"))
-        with self.store.session() as s:
-            rows = s.execute(select(_TABLE.c.pk, _TABLE.c.ordinal).where(_TABLE.c.run_id == self.run_id)).all()
-            params = [{"row_pk": pk, "final": new_ordinal[ordinal]} for pk, ordinal in rows]
-            for i in range(0, len(params), BATCH):
-                s.connection().execute(stmt, params[i:i + BATCH])
+        last_pk = -1
+        while True:
+            with self.store.session() as s:
+                rows = s.execute(select(_TABLE.c.pk, _TABLE.c.ordinal)
+                                 .where(_TABLE.c.run_id == self.run_id, _TABLE.c.pk > last_pk)
+                                 .order_by(_TABLE.c.pk).limit(BATCH)).all()
+                if not rows:
+                    return
+                s.connection().execute(stmt, [{"row_pk": pk, "final": final_of[-1 - ordinal]} for pk, ordinal in rows])
+            last_pk = rows[-1][0]
 
     def discard(self) -> None:
         """Remove what a failed run stored."""
