@@ -118,6 +118,6 @@ def rule_counts(findings: Iterable[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def dump_findings(findings: list[dict[str, Any]]) -> str:
+def dump_findings(findings: Iterable[dict[str, Any]]) -> str:
     """Canonical text of a findings list (stable key order; used for comparisons)."""
-    return json.dumps(findings, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(list(findings), ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -5,7 +5,8 @@ and turned into the consent timeline, the foreground timeline and the call index
 identifier set and crypto index are built; then flows stream from the store one batch
 at a time (memory stays flat however large the session), each is scanned, placed on
 the timeline, attributed and judged. API-call rules and over-frequency run on the
-calls. Findings are sorted by (ts, id) and stored as the session's current run.
+calls. Findings go to the store in batches as they are made (spill.py), are numbered
+by (ts, id) and become the session's current run.
 """
 
 from __future__ import annotations
@@ -18,15 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from analyzer import __version__
-from analyzer.analysis.findings import (
-    api_call_ref,
-    finding_id,
-    finding_json,
-    new_finding,
-    request_line,
-    rule_counts,
-    sort_key,
-)
+from analyzer.analysis.findings import api_call_ref, finding_id, new_finding, request_line
+from analyzer.analysis.spill import FindingSink, RunFindings
 from analyzer.attribution import PartyVerdict, SignatureTable, frame_class
 from analyzer.attribution.catalogue import session_signatures
 from analyzer.rules.declared import DeclaredPractice, disclosure_rule_infos, session_declaration
@@ -64,7 +58,7 @@ SCANNED_DIRECTIONS = ("request", "ws_client")
 @dataclass
 class AnalysisResult:
     run_id: Any
-    findings: list[dict[str, Any]]  # as stored: finding_json of each Finding
+    findings: Sequence[dict[str, Any]]  # RunFindings: read from the store when iterated
     stats: dict[str, Any]
     verdicts: dict[str, Any]
 
@@ -639,16 +633,17 @@ def analyze_session(
     ids, crypto, n_idents = build_matchers(store, ctx)
     total = store.counts(session.id)["flows"]
     run_id = store.start_run(session.id, rs.version, __version__)
+    sink = FindingSink(store, run_id, session.id)  # findings go to the store in batches, not a list
     try:
-        findings, flow_stats = _flow_pass(store, ctx, ids, crypto, limits, total, progress)
-        findings += api_findings(ctx)
-        findings += frequency_findings(ctx)
+        flow_stats = _flow_pass(store, ctx, ids, crypto, limits, total, progress, sink)
+        sink.add(api_findings(ctx))
+        sink.add(frequency_findings(ctx))
+        sink.finish()
     except BaseException as exc:
+        sink.discard()
         store.fail_run(run_id, f"{type(exc).__name__}: {str(exc)[:200]}")
         raise
-    findings.sort(key=sort_key)
-    stored = [finding_json(f) for f in findings]
-    counts = rule_counts(stored)
+    counts = sink.rule_counts
     verdicts = {rule: counts.get(rule, 0) for rule in rs.rule_ids if rule in ctx.enabled}
     stats = {
         **ctx.stats,
@@ -658,19 +653,18 @@ def analyze_session(
         "crypto_events": len(ctx.crypto_events),
         "consent_basis": ctx.timeline.basis,
         "consent_transitions": len(ctx.timeline.transitions),
-        "findings": len(findings),
+        "findings": sink.count,
         "ruleset": rs.version,
         "config": config.model_dump(mode="json"),
         "first_party_domains": list(ctx.first_party),
         "elapsed_s": round(time.monotonic() - started, 3),
     }
-    store.finish_run(run_id, stored, stats=stats, verdicts=verdicts)
+    store.finish_run(run_id, [], stats=stats, verdicts=verdicts)  # the findings are stored already
     _remember_context((store.url, run_id, store.counts(session.id)["events"]), ctx)
-    return AnalysisResult(run_id, stored, stats, verdicts)
+    return AnalysisResult(run_id, RunFindings(store, run_id, sink.count), stats, verdicts)
 
 
-def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[Finding], dict[str, Any]]:
-    findings: list[Finding] = []
+def _flow_pass(store, ctx, ids, crypto, limits, total, progress, sink: FindingSink) -> dict[str, Any]:
     scanned = with_pii = matches_total = 0
     notes: list[str] = []
     from analyzer.decode.limits import DecodeLimits, SessionBudget
@@ -687,7 +681,7 @@ def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[F
         if matches:
             with_pii += 1
             matches_total += len(matches)
-            findings += flow_findings(ctx, flow, position, matches)
+            sink.add(flow_findings(ctx, flow, position, matches))
         if progress is not None:
             progress(scanned, total)
     line = session_budget.summary_line()
@@ -697,6 +691,6 @@ def _flow_pass(store, ctx, ids, crypto, limits, total, progress) -> tuple[list[F
         line = f"{line}; {extra}" if line else extra
     decoding = {"flows_not_fully_decoded": session_budget.flows_cut, "reasons": dict(session_budget.reasons),
                 "decoded_bytes": session_budget.decoded_bytes, "line": line}
-    return findings, {"flows": scanned, "flows_with_pii": with_pii, "matches": matches_total, "scan_notes": notes,
-                      "decoding": decoding}
+    return {"flows": scanned, "flows_with_pii": with_pii, "matches": matches_total, "scan_notes": notes,
+            "decoding": decoding}
 

@@ -93,7 +93,7 @@ def analyze_command(
     result = _run_analysis(store, name, ruleset=ruleset, rules_config=overrides, quiet=as_json)
     if as_json:
         print_json({"session": name, "run_id": str(result.run_id), "ruleset": result.stats.get("ruleset"),
-                    "verdicts": result.verdicts, "stats": result.stats, "findings": result.findings})
+                    "verdicts": result.verdicts, "stats": result.stats, "findings": list(result.findings)})
         return
     _print_summary(name, result.findings, result.verdicts, result.stats)
 

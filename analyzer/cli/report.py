@@ -11,21 +11,19 @@ import typer
 
 from analyzer.fileio import atomic_output
 from analyzer.cli.common import CliError, err_console, open_store
-from analyzer.report import FORMATS, LANGUAGES, render
+from analyzer.report import FORMATS, LANGUAGES, ReportParts, write_report
 
 # Per-app sections in this order; other choices (accept-after=S, ...) follow by name.
 CHOICE_ORDER = ("accept", "refuse", "none", "withdraw")
 
 
+
+
 def load_builder():
-    """The analysis side's ``build_report(store, name)`` (it analyses unanalysed sessions)."""
-    try:
-        from analyzer.report.build import build_report
-    except ModuleNotFoundError as exc:
-        if exc.name in ("analyzer.report.build",):
-            raise CliError("this installation has no report builder (analyzer.report.build)") from None
-        raise
-    return build_report
+    """The report builder, ``stream_report(store, name)`` (it analyses unanalysed sessions)."""
+    from analyzer.report.build import stream_report
+
+    return stream_report
 
 
 def latest_per_choice(store, package: str) -> list[str]:
@@ -51,11 +49,11 @@ def build_reports(store, names: list[str], *, geoip: str | None = None) -> list:
     for name in names:
         if store.find_session(name) is None:
             raise CliError(f"unknown session {name!r} (see `consentry sessions list`)")
-    build_report = load_builder()
+    build = load_builder()
     reports = []
     for name in names:
         try:
-            reports.append(build_report(store, name, **({"geoip_db": geoip} if geoip else {})))
+            reports.append(build(store, name, **({"geoip_db": geoip} if geoip else {})))
         except SessionNotFound:
             raise CliError(f"unknown session {name!r} (see `consentry sessions list`)") from None
         except (StoreError, GeoIpError) as exc:
@@ -78,21 +76,25 @@ def check_output(output: str | None) -> Path | None:
     return path
 
 
-def write_output(text: str | bytes, output: str | None) -> None:
-    """Write atomically: a half-written evidence file must never replace a good one."""
+def write_output(reports: list, fmt: str, output: str | None, *, lang: str, redact: bool) -> None:
+    """Render straight into the output as the report is produced. A file is written
+    atomically: a half-written evidence file must never replace a good one."""
     path = check_output(output)
-    if path is None:
-        if isinstance(text, bytes):
-            sys.stdout.buffer.write(text)
-        else:
-            sys.stdout.write(text)
-        sys.stdout.flush()
-        return
+    from analyzer.store import StoreError
+
+    binary = fmt == "pdf"
     try:
-        with atomic_output(path, "wb" if isinstance(text, bytes) else "w") as fh:
-            fh.write(text)
+        if path is None:
+            out = sys.stdout.buffer if binary else sys.stdout
+            write_report(reports, fmt, out, lang=lang, redact=redact)
+            out.flush()
+            return
+        with atomic_output(path, "wb" if binary else "w") as fh:
+            write_report(reports, fmt, fh, lang=lang, redact=redact)
+    except (RuntimeError, StoreError) as exc:  # PdfUnavailable: WeasyPrint/Pango missing
+        raise CliError(str(exc)) from None
     except OSError as exc:
-        raise CliError(f"cannot write report to {path}: {exc.strerror or exc}") from None
+        raise CliError(f"cannot write report to {path or 'stdout'}: {exc.strerror or exc}") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -119,13 +121,9 @@ def register(app: typer.Typer) -> None:
         if geoip and not Path(geoip).is_file():
             raise CliError(f"--geoip: no such file: {geoip}")
         reports = build_reports(store, names, geoip=geoip)
-        try:
-            text = render(reports, fmt, lang=lang, redact=redact)
-        except RuntimeError as exc:  # PdfUnavailable: WeasyPrint/Pango missing
-            raise CliError(str(exc)) from None
-        write_output(text, output)
+        write_output(reports, fmt, output, lang=lang, redact=redact)
         if output not in (None, "-"):
-            findings = sum(len(r.findings) for r in reports)
+            findings = sum(r.source.finding_count if isinstance(r, ReportParts) else len(r.findings) for r in reports)
             err_console.print(
                 f"wrote {fmt} report of {', '.join(names)} ({findings} findings) to {output}", markup=False, highlight=False
             )

@@ -75,17 +75,19 @@ def session_document(store, session) -> dict[str, Any]:
 
 def _report_files(store, session_name: str, directory: Path, *, lang: str = "en", redact: bool = False) -> list[str]:
     """report.json and report.html (in lang, masked with redact)."""
-    from analyzer.report import redact_report
-    from analyzer.report.build import build_report
-    from analyzer.report.html import render_html
+    from analyzer.report import redact_parts
+    from analyzer.report.build import stream_report
+    from analyzer.report.html import write_html
+    from analyzer.report.jsonout import write_json
 
-    report = build_report(store, session_name)
+    report = stream_report(store, session_name)
     if redact:
-        report = redact_report(report)
-    (directory / "report.json").write_text(
-        json.dumps(report.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    (directory / "report.html").write_text(render_html([report], lang=lang), encoding="utf-8")
+        report = redact_parts(report)
+    # Written as rendered: the findings are read from the store a page at a time.
+    with open(directory / "report.json", "w", encoding="utf-8", errors="replace") as fh:
+        write_json(report, fh, end="")
+    with open(directory / "report.html", "w", encoding="utf-8", errors="replace") as fh:
+        write_html([report], fh, lang=lang)
     return ["report.json", "report.html"]
 
 

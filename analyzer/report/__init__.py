@@ -1,20 +1,25 @@
-"""Evidence reports: HTML, Markdown and JSON renderings of the Report model.
+"""Evidence reports: HTML, Markdown, JSON and PDF renderings of a report.
 
-``render(reports, fmt, lang=..., redact=...)`` is the one entry point the CLI uses;
-the per-format functions are public for library users. A list of reports of one app
-(one per consent choice) renders as a per-app report with a section per choice.
+``write_report(reports, fmt, out, lang=..., redact=...)`` is the entry point the CLI and
+the bundle use: it writes as it renders, reading findings from the store a page at a
+time when given ``ReportParts`` (report.build.stream_report), so a report's memory does
+not grow with the session. ``render(...)`` returns the whole text (or PDF bytes) for
+library callers; both take one Report/ReportParts or a per-app list (one per consent
+choice), which renders as a per-app report with a section per choice.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import io
+from typing import IO, Sequence
 
 from analyzer.models.report import Report
-from analyzer.report.html import render_html
-from analyzer.report.jsonout import render_json
+from analyzer.report.html import render_html, write_html
+from analyzer.report.jsonout import render_json, write_json
 from analyzer.report.labels import LANGUAGES, Labels
-from analyzer.report.markdown import render_markdown
-from analyzer.report.redact import mask_value, redact_report
+from analyzer.report.markdown import render_markdown, write_markdown
+from analyzer.report.redact import mask_value, redact_parts, redact_report
+from analyzer.report.parts import ReportParts
 
 FORMATS = ("html", "json", "md", "pdf")
 
@@ -22,29 +27,46 @@ __all__ = [
     "FORMATS",
     "LANGUAGES",
     "Labels",
+    "ReportParts",
     "mask_value",
     "redact_report",
     "render",
     "render_html",
     "render_json",
     "render_markdown",
+    "write_report",
 ]
 
+Reports = Report | ReportParts | Sequence[Report | ReportParts]
 
-def render(reports: Report | Sequence[Report], fmt: str, *, lang: str = "en", redact: bool = False) -> str | bytes:
-    """Render one report or a per-app set in html|json|md (text) or pdf (bytes), masking personal data if asked."""
-    items = [reports] if isinstance(reports, Report) else list(reports)
+
+def _prepared(reports: Reports, fmt: str, lang: str, redact: bool) -> list[Report | ReportParts]:
+    items = [reports] if isinstance(reports, (Report, ReportParts)) else list(reports)
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r} (choose one of {', '.join(FORMATS)})")
     Labels(lang)  # validates the language for every format
     if redact:
-        items = [redact_report(r) for r in items]
+        items = [redact_report(r) if isinstance(r, Report) else redact_parts(r) for r in items]
+    return items
+
+
+def write_report(reports: Reports, fmt: str, out: IO, *, lang: str = "en", redact: bool = False) -> None:
+    """Render into OUT as the text is produced: a text stream for html|json|md, binary for pdf."""
+    items = _prepared(reports, fmt, lang, redact)
     if fmt == "html":
-        return render_html(items, lang=lang)
-    if fmt == "md":
-        return render_markdown(items, lang=lang)
-    if fmt == "pdf":
+        write_html(items, out, lang=lang)
+    elif fmt == "md":
+        write_markdown(items, out, lang=lang)
+    elif fmt == "json":
+        write_json(items, out)
+    else:
         from analyzer.report.pdf import render_pdf
 
-        return render_pdf(items, lang=lang)
-    return render_json(items)
+        out.write(render_pdf(items, lang=lang))  # capped pages (pdf.py); WeasyPrint lays out one document
+
+
+def render(reports: Reports, fmt: str, *, lang: str = "en", redact: bool = False) -> str | bytes:
+    """Render one report or a per-app set in html|json|md (text) or pdf (bytes), masking personal data if asked."""
+    out: io.StringIO | io.BytesIO = io.BytesIO() if fmt == "pdf" else io.StringIO()
+    write_report(reports, fmt, out, lang=lang, redact=redact)
+    return out.getvalue()

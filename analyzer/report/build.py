@@ -1,4 +1,8 @@
-"""build_report: a stored session and its current analysis as the report JSON model.
+"""stream_report / build_report: a stored session and its current analysis as a report.
+
+``stream_report`` gives the report's small parts with its findings and request proofs
+left in the store (report.source), what the CLI and the bundle render from;
+``build_report`` is the same report whole in memory.
 
 The session is analysed first when it has no current analysis run. Everything in the
 report comes from the store: the findings of the current run, the consent marks and
@@ -17,9 +21,11 @@ from analyzer.analysis.digest import session_digests
 from analyzer.analysis.pipeline import analyze_session, app_called, call_sdk, run_context
 from analyzer.correlate.timeline import iso
 from analyzer.models.events import PII_KINDS
-from analyzer.models.report import ApiCallRef, ConsentMark, Finding, Report, RuleInfo, SessionInfo
-from analyzer.analysis.findings import rule_counts
-from analyzer.report.proof import configured_geoip, request_proofs
+from analyzer.models.report import ApiCallRef, ConsentMark, Report, RuleInfo, SessionInfo
+from analyzer.analysis.findings import finding_rules
+from analyzer.report.proof import configured_geoip
+from analyzer.report.source import StoredFindings
+from analyzer.report.parts import ReportParts
 from analyzer.store.marks import audit_trail, list_marks
 from analyzer.rules import RulesetError, load_ruleset
 from analyzer.store.types import utcnow
@@ -31,12 +37,30 @@ MAX_API_CALLS = 10_000  # entries in the report's call list (batched events; cou
 
 def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None,
                  geoip_db: str | None = None) -> Report:
+    """The whole report in memory (library callers, the dashboard, small sessions)."""
+    parts = stream_report(store, session_name, reanalyze=reanalyze, ruleset=ruleset, geoip_db=geoip_db)
+    report = parts.report.model_copy(update={
+        "findings": [f for _pos, f in parts.source.iter_findings()],
+        "requests": list(parts.source.iter_proofs()),
+    })
+    report._ui_images = parts.report._ui_images
+    return report
+
+
+def stream_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None,
+                  geoip_db: str | None = None) -> ReportParts:
+    """The report with its findings and request proofs left in the store (read a page at a
+    time by the renderers); the summary comes from one pass over the stored findings."""
     session = store.get_session(session_name)
     run = store.current_run(session.id)
     if run is None or reanalyze or (ruleset is not None and run.ruleset_version != ruleset):
         analyze_session(store, session_name, ruleset=ruleset)
         run = store.current_run(session.id)
-    findings = annotate(store, session.id, store.findings(run.id))
+    source = StoredFindings(store, session.id, run.id, annotate=lambda rows: annotate(store, session.id, rows),
+                            geoip=configured_geoip(geoip_db))
+    tally = _Tally()
+    for _ordinal, finding in source.iter_raw():
+        tally.add(finding)
     rs = _ruleset_of(run.ruleset_version)
     config = rs.config((run.stats or {}).get("config"))
     counts = store.counts(session.id)
@@ -62,22 +86,41 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
             for m in ctx.timeline.marks
             if m.action in ("shown", "granted", "refused", "withdrawn")
         ],
-        findings=[Finding.model_validate(f) for f in findings],
-        requests=request_proofs(store, session.id, findings, configured_geoip(geoip_db)),
+        findings=[],
+        requests=[],
         rules=[RuleInfo.model_validate(r) for r in rs.rules],
-        summary=_summary(findings, rs, run.verdicts or {}, ctx, calls_total, len(api_calls), run.stats),
+        summary=_summary(tally, rs, run.verdicts or {}, ctx, calls_total, len(api_calls), run.stats),
         api_calls=api_calls,
         marks_audit=audit_trail(store, session.id),
-        sdks=_sdk_names(ctx, findings, api_calls),
+        sdks=_sdk_names(ctx, tally.sdk_ids, api_calls),
     )
     report._ui_images = consent_screenshots(store, report.consent)
-    return report
+    return ReportParts(report, source)
 
 
-def _sdk_names(ctx, findings: list[dict[str, Any]], api_calls) -> dict[str, dict[str, str]]:
+class _Tally:
+    """The summary's counters, from the stored findings one at a time."""
+
+    def __init__(self) -> None:
+        self.by_rule: Counter[str] = Counter()
+        self.by_phase: Counter[str] = Counter()
+        self.by_sdk: Counter[str] = Counter()
+        self.by_triage: Counter[str] = Counter()
+        self.sdk_ids: set[str] = set()
+
+    def add(self, f: dict[str, Any]) -> None:
+        self.by_rule.update(finding_rules(f))
+        self.by_phase[f["phase"]] += 1
+        self.by_sdk[f.get("sdk") or _lane(f)] += 1
+        self.by_triage[(f.get("triage") or {}).get("state", "untriaged")] += 1
+        for sdk_id in (f.get("sdk"), (f.get("destination") or {}).get("sdk")):
+            if sdk_id:
+                self.sdk_ids.add(sdk_id)
+
+
+def _sdk_names(ctx, finding_sdks: set[str], api_calls) -> dict[str, dict[str, str]]:
     """Catalogue names (en/zh) and organisation of every SDK the report mentions."""
-    ids = {f.get("sdk") for f in findings} | {(f.get("destination") or {}).get("sdk") for f in findings}
-    ids |= {c.sdk for c in api_calls}
+    ids = set(finding_sdks) | {c.sdk for c in api_calls}
     out = {}
     for sdk_id in sorted(i for i in ids if i):
         sdk = ctx.signatures.get(sdk_id)
@@ -138,12 +181,9 @@ def _api_calls(ctx) -> tuple[list[ApiCallRef], int]:
     return refs, len(sensitive)
 
 
-def _summary(findings: list[dict[str, Any]], rs, verdicts: dict[str, Any], ctx, calls_total: int, calls_listed: int,
+def _summary(tally: _Tally, rs, verdicts: dict[str, Any], ctx, calls_total: int, calls_listed: int,
              ctx_stats: dict[str, Any] | None = None) -> dict[str, Any]:
-    by_rule = Counter(rule_counts(findings))
-    by_phase = Counter(f["phase"] for f in findings)
-    by_sdk = Counter(f.get("sdk") or _lane(f) for f in findings)
-    by_triage = Counter((f.get("triage") or {}).get("state", "untriaged") for f in findings)
+    by_rule, by_phase, by_sdk, by_triage = tally.by_rule, tally.by_phase, tally.by_sdk, tally.by_triage
     rows = []
     for rule in rs.rules:
         if rule["id"] not in verdicts and rule["id"] not in by_rule:

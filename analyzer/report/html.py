@@ -11,7 +11,7 @@ import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -19,7 +19,7 @@ import analyzer
 from analyzer.models.report import REPORT_SCHEMA_ID, Report
 from analyzer.report.labels import Labels
 from analyzer.report.timeline import build_timeline
-from analyzer.report.views import STACK_LIMIT, build_view, consent_screens, overview
+from analyzer.report.views import STACK_LIMIT, ReportParts, as_parts, build_view, consent_screens, overview
 
 TEMPLATES = Path(__file__).parent / "templates"
 SHOW_LIMIT = 4000
@@ -49,39 +49,45 @@ def show(value: Any) -> str:
     return text[:SHOW_LIMIT]
 
 
-def _as_list(reports: Report | Sequence[Report]) -> list[Report]:
-    items = [reports] if isinstance(reports, Report) else list(reports)
+def _as_list(reports) -> list[ReportParts]:
+    items = [reports] if isinstance(reports, (Report, ReportParts)) else list(reports)
     if not items:
         raise ValueError("no report to render")
-    return items
+    return [as_parts(item) for item in items]
 
 
-def render_html(reports: Report | Sequence[Report], *, lang: str = "en", nonce: str | None = None) -> str:
+def render_html(reports, *, lang: str = "en", nonce: str | None = None) -> str:
     """One report, or several sessions of one app as a per-app report with a section each."""
-    return _render("report.html.j2", reports, lang=lang, nonce=nonce)
+    return "".join(_generate("report.html.j2", reports, lang=lang, nonce=nonce))
 
 
-def pdf_context(reports: Report | Sequence[Report], *, lang: str, appendix_limit: int, compact_limit: int,
+def write_html(reports, out: TextIO, *, lang: str = "en", nonce: str | None = None) -> None:
+    """The HTML report written to OUT as the template produces it (never whole in memory)."""
+    for chunk in _generate("report.html.j2", reports, lang=lang, nonce=nonce):
+        out.write(chunk)
+
+
+def pdf_context(reports, *, lang: str, appendix_limit: int, compact_limit: int,
                 detailed_limit: int, printed_at: str) -> str:
     """The print document (report_pdf.html.j2) the PDF renderer lays out."""
-    return _render("report_pdf.html.j2", reports, lang=lang, appendix_limit=appendix_limit,
-                   compact_limit=compact_limit, detailed_limit=detailed_limit, printed_at=printed_at, pdf=True)
+    return "".join(_generate("report_pdf.html.j2", reports, lang=lang, appendix_limit=appendix_limit,
+                             compact_limit=compact_limit, detailed_limit=detailed_limit, printed_at=printed_at, pdf=True))
 
 
-def _render(template_name: str, reports: Report | Sequence[Report], *, lang: str, nonce: str | None = None,
-            **extra: Any) -> str:
+def _generate(template_name: str, reports, *, lang: str, nonce: str | None = None, **extra: Any) -> Iterator[str]:
     items = _as_list(reports)
     labels = Labels(lang)
     per_app = len(items) > 1
     views = [build_view(r, prefix=f"s{i}-" if per_app else "", labels=labels) for i, r in enumerate(items)]
     overview_rules, overview_columns = overview(views) if per_app else ([], [])
-    app = dict(items[0].session.app)
-    tool_version = str(items[0].tool.get("version") or analyzer.__version__)
+    first = items[0].report
+    app = dict(first.session.app)
+    tool_version = str(first.tool.get("version") or analyzer.__version__)
     title_bits = [labels["app_title"] if per_app else labels["title"], str(app.get("package", ""))]
     if not per_app:
-        title_bits.append(items[0].session.name)
+        title_bits.append(first.session.name)
     template = _environment().get_template(template_name)
-    return template.render(
+    return template.generate(
         **{"pdf": False, **extra},
         L=labels,
         views=views,
@@ -90,7 +96,7 @@ def _render(template_name: str, reports: Report | Sequence[Report], *, lang: str
         overview_rules=overview_rules,
         overview_columns=overview_columns,
         any_redacted=any(v.redacted for v in views),
-        generated_at=max(r.generated_at for r in items),
+        generated_at=max(item.report.generated_at for item in items),
         tool_version=tool_version,
         schema_id=REPORT_SCHEMA_ID,
         page_title=" — ".join(b for b in title_bits if b),
@@ -99,5 +105,5 @@ def _render(template_name: str, reports: Report | Sequence[Report], *, lang: str
         consent_screens=consent_screens,
         show=show,
         stack_limit=STACK_LIMIT,
-        items=items,
+        items=[item.report for item in items],
     )

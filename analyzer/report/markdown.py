@@ -8,11 +8,11 @@ ticket system that renders it.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Sequence, TextIO
 
 from analyzer.models.report import Report
 from analyzer.report.labels import Labels
-from analyzer.report.views import ReportView, build_view, overview, split_excerpt
+from analyzer.report.views import ReportParts, ReportView, build_view, finding_view, overview, split_excerpt
 
 # Findings listed per rule; the rest are counted (the JSON report has them all).
 MAX_PER_RULE = 25
@@ -109,9 +109,9 @@ def _rules_text(view: ReportView, f, L: Labels) -> str:
 
 def _finding_lines(view: ReportView, L: Labels) -> list[str]:
     lines: list[str] = []
-    if view.request_groups:
-        lines += ["", f"### {L['requests']} — {len(view.request_groups)}", ""]
-        for g in view.request_groups[:MAX_REQUESTS]:
+    if view.request_count:
+        lines += ["", f"### {L['requests']} — {view.request_count}", ""]
+        for g in view.requests(0, MAX_REQUESTS):
             f0, p = g.first, g.proof
             head = f"- **{L.phase(f0.phase)}** · {md_code(f0.flow.method + ' ' + f0.flow.url, limit=400)} · {md_text(f0.ts)}"
             head += f" · {L['sdk']} {md_code(g.lane)}"
@@ -126,17 +126,17 @@ def _finding_lines(view: ReportView, L: Labels) -> list[str]:
                 lines.append(f"  - **{md_text(L.pii(f.pii_type))}** — {_rules_text(view, f, L)} · "
                              f"{L['confidence']} {L.confidence(f.confidence)} · ID {md_code(f.id[:12])}")
                 lines += _evidence_lines(fv, L, "    ")
-        if len(view.request_groups) > MAX_REQUESTS:
-            lines.append(f"- … {L.fmt('more_requests', n=len(view.request_groups) - MAX_REQUESTS)}")
-    if view.call_findings:
-        lines += ["", f"### {L['api_findings']} — {len(view.call_findings)}", ""]
-        for fv in view.call_findings[:MAX_CALLS]:
-            f = fv.finding
+        if view.request_count > MAX_REQUESTS:
+            lines.append(f"- … {L.fmt('more_requests', n=view.request_count - MAX_REQUESTS)}")
+    if view.call_count:
+        lines += ["", f"### {L['api_findings']} — {view.call_count}", ""]
+        for f in view.source.calls(0, MAX_CALLS):
+            fv = finding_view(f, view.prefix)
             lines.append(f"- **{L.phase(f.phase)}** · {md_text(L.pii(f.pii_type))} · {L['sdk']} {md_code(fv.lane)} · "
                          f"{md_text(f.ts)} — {_rules_text(view, f, L)} · ID {md_code(f.id[:12])}")
             lines += _evidence_lines(fv, L, "  ")
-        if len(view.call_findings) > MAX_CALLS:
-            lines.append(f"- … {L.fmt('more_findings', n=len(view.call_findings) - MAX_CALLS)}")
+        if view.call_count > MAX_CALLS:
+            lines.append(f"- … {L.fmt('more_findings', n=view.call_count - MAX_CALLS)}")
     return lines
 
 
@@ -156,13 +156,17 @@ def _session_lines(view: ReportView, L: Labels, heading: str) -> list[str]:
     decoding_line = (r.summary.get("decoding") or {}).get("line")
     if decoding_line:  # what the analysis could not see is part of the evidence
         lines += ["", f"> {md_text(decoding_line)}"]
-    lines += _finding_lines(view, L) if view.report.findings else ["", L["no_findings"]]
+    lines += _finding_lines(view, L) if view.finding_count else ["", L["no_findings"]]
     return lines
 
 
-def render_markdown(reports: Report | Sequence[Report], *, lang: str = "en") -> str:
+def write_markdown(reports, out: TextIO, *, lang: str = "en") -> None:
+    out.write(render_markdown(reports, lang=lang))  # capped at MAX_REQUESTS/MAX_CALLS: small whatever the session
+
+
+def render_markdown(reports: Report | ReportParts | Sequence[Report | ReportParts], *, lang: str = "en") -> str:
     """Ticket-ready Markdown of one report or of a per-app set of sessions."""
-    items = [reports] if isinstance(reports, Report) else list(reports)
+    items = [reports] if isinstance(reports, (Report, ReportParts)) else list(reports)
     if not items:
         raise ValueError("no report to render")
     L = Labels(lang)

@@ -12,9 +12,7 @@ fonts-noto-cjk) and in any PDF reader.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
 
-from analyzer.models.report import Report
 from analyzer.report.html import pdf_context
 
 # A PDF is read on paper: the first requests in full, then a capped list, then the
@@ -28,7 +26,7 @@ class PdfUnavailable(RuntimeError):
     """WeasyPrint or its system libraries (Pango) are missing (one-line message)."""
 
 
-def render_pdf(reports: Report | Sequence[Report], *, lang: str = "en") -> bytes:
+def render_pdf(reports, *, lang: str = "en") -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz shared libraries missing

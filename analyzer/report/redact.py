@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from analyzer.models.report import Evidence, Report
+from analyzer.models.report import Evidence, Finding, Report, RequestProof
+from analyzer.report.parts import ReportParts
 
 MASK = "*"
 # Needles shorter than this are only masked inside the evidence fields that point at
@@ -112,7 +113,7 @@ class _Masker:
         return obj
 
 
-def _value_pairs(report: Report) -> dict[str, str]:
+def _value_pairs(report: Report, findings: Iterable[Finding] | None = None) -> dict[str, str]:
     """Every personal data string in the report mapped to its masked form."""
     pairs: dict[str, str] = {}
 
@@ -125,7 +126,7 @@ def _value_pairs(report: Report) -> dict[str, str]:
                     if part:
                         pairs.setdefault(part, round_coordinates(part))
 
-    for finding in report.findings:
+    for finding in report.findings if findings is None else findings:
         ev = finding.evidence
         add(finding.pii_type, ev.value)
         add(finding.pii_type, ev.matched)
@@ -200,25 +201,56 @@ def _mask_ret(masker: _Masker, kind: str | None, ret: Any, walked: Any, depth: i
     return walked
 
 
-def redact_report(report: Report) -> Report:
-    """A copy of the report with every personal data value masked (the input is untouched)."""
-    masker = _Masker(_value_pairs(report))
-    data = report.model_dump(mode="json", by_alias=True)
-    for raw_finding, finding in zip(data["findings"], report.findings):
-        raw_finding["evidence"] = _redact_evidence(masker, finding.pii_type, finding.evidence)
-        for key, value in list(raw_finding.items()):
-            if key != "evidence":
-                raw_finding[key] = masker.walk(value, key)
+def _redact_finding(masker: _Masker, finding: Finding, raw: dict[str, Any] | None = None) -> dict[str, Any]:
+    raw = finding.model_dump(mode="json", by_alias=True) if raw is None else raw
+    raw["evidence"] = _redact_evidence(masker, finding.pii_type, finding.evidence)
+    for key, value in list(raw.items()):
+        if key != "evidence":
+            raw[key] = masker.walk(value, key)
+    call = finding.evidence.api_call
+    if call is not None:
+        raw_call = raw["evidence"]["api_call"]
+        raw_call["ret"] = _mask_ret(masker, call.kind or finding.pii_type, call.ret, raw_call["ret"])
+    return raw
+
+
+def _redact_rest(masker: _Masker, report: Report, data: dict[str, Any]) -> dict[str, Any]:
+    """Everything but the findings: walked for known values, call return values masked by kind."""
     for key in list(data):
         if key != "findings":
             data[key] = masker.walk(data[key], key)
     for raw_call, call in zip(data.get("api_calls", []), report.api_calls):
         raw_call["ret"] = _mask_ret(masker, call.kind, call.ret, raw_call["ret"])
-    for raw_finding, finding in zip(data["findings"], report.findings):
-        call = finding.evidence.api_call
-        if call is not None:
-            raw_call = raw_finding["evidence"]["api_call"]
-            raw_call["ret"] = _mask_ret(masker, call.kind or finding.pii_type, call.ret, raw_call["ret"])
     data.setdefault("summary", {})
     data["redacted"] = True
-    return Report.model_validate(data)
+    return data
+
+
+def redact_report(report: Report) -> Report:
+    """A copy of the report with every personal data value masked (the input is untouched)."""
+    masker = _Masker(_value_pairs(report))
+    data = report.model_dump(mode="json", by_alias=True)
+    data["findings"] = [_redact_finding(masker, f, raw) for raw, f in zip(data["findings"], report.findings)]
+    return Report.model_validate(_redact_rest(masker, report, data))
+
+
+def redact_parts(parts: ReportParts) -> ReportParts:
+    """The same masking for a report whose findings are read from a source: the known
+    values are gathered in one pass, then each finding and proof is masked as it is read."""
+    from analyzer.report.parts import MemorySource
+
+    if isinstance(parts.source, MemorySource):
+        return ReportParts(redact_report(parts.source.report), MemorySource(redact_report(parts.source.report)))
+    report = parts.report
+    masker = _Masker(_value_pairs(report, (f for _pos, f in parts.source.iter_findings())))
+    data = report.model_dump(mode="json", by_alias=True)
+    data["findings"], data["requests"] = [], []
+    head = Report.model_validate(_redact_rest(masker, report, data))
+
+    def finding(f: Finding) -> Finding:
+        return Finding.model_validate(_redact_finding(masker, f))
+
+    def proof(p: RequestProof) -> RequestProof:
+        return RequestProof.model_validate(masker.walk(p.model_dump(mode="json", by_alias=True)))
+
+    return ReportParts(head, parts.source.mapped(finding, proof))

@@ -131,13 +131,37 @@ def lane_order(names: set[str]) -> list[str]:
     return sdks + [n for n in ("app", "unknown") if n in names]
 
 
-def build_timeline(report: Report) -> Timeline:
-    finding_times = [(f, parse_ts(f.ts)) for f in report.findings]
+def build_timeline(view) -> Timeline:
+    """The timeline of a report view (views.ReportView), of a Report, or of anything with
+    ``.report`` (the dashboard's page view). Findings are read twice, a page at a time:
+    once for the time span and the points per lane, once to place them (a lane of more
+    than MAX_POINTS_PER_LANE keeps only bin counts)."""
+    if isinstance(view, Report):
+        from analyzer.report.parts import MemorySource
+
+        report, source = view, MemorySource(view)
+    else:
+        report = view.report
+        source = getattr(view, "source", None)
+        if source is None:
+            from analyzer.report.parts import MemorySource
+
+            source = MemorySource(report)
     call_times = [(c, parse_ts(c.ts)) for c in report.api_calls]
     mark_times = [(m, parse_ts(m.ts)) for m in report.consent]
     mark_index = {id(m): i for i, m in enumerate(report.consent)}
-    known = [t for _, t in finding_times + call_times + mark_times if t is not None]
+    known = [t for _, t in call_times + mark_times if t is not None]
     known += [t for t in (parse_ts(report.session.started_at), parse_ts(report.session.ended_at)) if t is not None]
+    per_lane: dict[str, int] = {}
+    finding_count = 0
+    for _position, f in source.iter_findings():
+        finding_count += 1
+        t = parse_ts(f.ts)
+        if t is not None:
+            known.append(t)
+            known[:] = [min(known), max(known)]
+        lane_name = finding_lane(f)
+        per_lane[lane_name] = per_lane.get(lane_name, 0) + 1
     t0 = min(known) if known else 0.0
     t1 = max(known) if known else 1.0
     span = max(t1 - t0, 1e-3)
@@ -146,21 +170,28 @@ def build_timeline(report: Report) -> Timeline:
     def x_of(t: float | None) -> float:
         return LEFT + plot_w * (((t if t is not None else t0) - t0) / span)
 
-    names = {finding_lane(f) for f in report.findings} | {call_lane(c) for c in report.api_calls}
+    names = set(per_lane) | {call_lane(c) for c in report.api_calls}
     lanes = [Lane(name, TOP + i * LANE_HEIGHT + LANE_HEIGHT / 2) for i, name in enumerate(lane_order(names))]
     by_name = {lane.name: lane for lane in lanes}
-    for f, t in finding_times:
+    binned = {name for name, n in per_lane.items() if n > MAX_POINTS_PER_LANE}
+    buckets: dict[str, dict[int, list]] = {name: {} for name in binned}
+    for _position, f in source.iter_findings():
         lane = by_name[finding_lane(f)]
-        lane.findings.append(Point(x_of(t), lane.y, f.ts, finding=f))
+        x = x_of(parse_ts(f.ts))
+        if lane.name in binned:
+            bucket = buckets[lane.name].setdefault(_bin_index(x), [0, []])
+            bucket[0] += 1
+            if len(bucket[1]) < 50:
+                bucket[1].append(f.id)
+        else:
+            lane.findings.append(Point(x, lane.y, f.ts, finding=f))
     for c, t in call_times:
         lane = by_name[call_lane(c)]
         lane.calls.append(Point(x_of(t), lane.y, c.ts, call=c))
-    aggregated = False
+    aggregated = bool(binned)
     for lane in lanes:
-        if len(lane.findings) > MAX_POINTS_PER_LANE:
-            lane.finding_bins = _bin(lane.findings, lane.y, "finding")
-            lane.findings = []
-            aggregated = True
+        if lane.name in binned:
+            lane.finding_bins = _bins_of(buckets[lane.name], lane.y, "finding")
         if len(lane.calls) > MAX_POINTS_PER_LANE:
             lane.call_bins = _bin(lane.calls, lane.y, "api")
             lane.calls = []
@@ -182,7 +213,7 @@ def build_timeline(report: Report) -> Timeline:
         marks=marks,
         bands=_bands(marks, LEFT, WIDTH - RIGHT),
         ticks=_ticks(t0, span, x_of),
-        finding_count=len(report.findings),
+        finding_count=finding_count,
         aggregated=aggregated,
     )
 
@@ -200,19 +231,25 @@ def _label_rows(xs: list[float], lengths: list[int]) -> list[int]:
     return rows
 
 
+def _bin_index(x: float) -> int:
+    bin_w = (WIDTH - LEFT - RIGHT) / BINS_PER_LANE
+    return min(int((x - LEFT) / bin_w), BINS_PER_LANE - 1)
+
+
+def _bins_of(buckets: dict[int, list], y: float, kind: str) -> list[Bin]:
+    """Bins from (count, first ids) per bin index."""
+    bin_w = (WIDTH - LEFT - RIGHT) / BINS_PER_LANE
+    return [Bin(LEFT + idx * bin_w, y, bin_w, buckets[idx][0], kind, buckets[idx][1]) for idx in sorted(buckets)]
+
+
 def _bin(points: list[Point], y: float, kind: str) -> list[Bin]:
-    plot_w = WIDTH - LEFT - RIGHT
-    bin_w = plot_w / BINS_PER_LANE
-    buckets: dict[int, list[Point]] = {}
+    buckets: dict[int, list] = {}
     for p in points:
-        idx = min(int((p.x - LEFT) / bin_w), BINS_PER_LANE - 1)
-        buckets.setdefault(idx, []).append(p)
-    bins = []
-    for idx in sorted(buckets):
-        members = buckets[idx]
-        ids = [p.finding.id for p in members if p.finding is not None][:50]
-        bins.append(Bin(LEFT + idx * bin_w, y, bin_w, len(members), kind, ids))
-    return bins
+        bucket = buckets.setdefault(_bin_index(p.x), [0, []])
+        bucket[0] += 1
+        if p.finding is not None and len(bucket[1]) < 50:
+            bucket[1].append(p.finding.id)
+    return _bins_of(buckets, y, kind)
 
 
 def _bands(marks: list[Mark], left: float, right: float) -> list[Band]:

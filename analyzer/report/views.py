@@ -1,7 +1,11 @@
-"""What a rendered report shows, computed once from the Report model.
+"""What a rendered report shows, computed once per report.
 
-Renderers (HTML, Markdown) only lay these views out; grouping, counting, caps and
-pagination live here so every format agrees on them.
+Renderers (HTML, Markdown, PDF) only lay these views out; grouping, counting, caps and
+pagination live here so every format agrees on them. A view reads findings from a
+source: a Report in memory (MemorySource) or a stored analysis run read a page at a
+time (source.StoredFindings). Counts come from one pass over the findings into running
+counters (FindingTotals); requests are read a page at a time when the renderer reaches
+them, so a report of 40,000 findings never holds them all.
 """
 
 from __future__ import annotations
@@ -9,15 +13,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Iterator
 
 from analyzer.models.report import Finding, Report, RequestProof, RuleInfo
+from analyzer.report.parts import FindingSource, ReportParts, as_parts
 from analyzer.report.timeline import call_lane, finding_lane, lane_order
+from analyzer.report.totals import FindingTotals
 
 # Requests shown with full proof; the rest go to a compact table (one row per request).
 DETAILED_REQUESTS = 100
 DETAILED_CALLS = 100
 COMPACT_PAGE_SIZE = 500
+ROW_CHUNK = 50  # requests read (and rendered) at once within a compact page
 EXCERPT_LIMIT = 2000  # characters of excerpt shown around the match
 STACK_LIMIT = 40
 SHORT_ID = 12  # finding-id prefix in compact rows (the CLI accepts any unique prefix)
@@ -119,12 +126,25 @@ class SdkRow:
 
 
 @dataclass
+class CompactPage:
+    """One page of compact request rows; its rows are read ROW_CHUNK requests at a time."""
+
+    view: "ReportView"
+    index: int
+    keys: list[Any]
+
+    def chunks(self) -> Iterator[list[RequestGroup]]:
+        for i in range(0, len(self.keys), ROW_CHUNK):
+            yield self.view._groups(self.view.source.groups_for(self.keys[i:i + ROW_CHUNK], proofs=False))
+
+
+@dataclass
 class ReportView:
     report: Report
     prefix: str
+    source: FindingSource
+    totals: FindingTotals
     verdicts: list[Verdict]
-    request_groups: list[RequestGroup]
-    call_findings: list[FindingView]
     sdk_rows: list[SdkRow]
     redacted: bool
     rules: dict[str, RuleInfo] = field(default_factory=dict)
@@ -135,30 +155,74 @@ class ReportView:
         return sum(1 for v in self.verdicts if v.violated)
 
     @property
+    def finding_count(self) -> int:
+        return self.source.finding_count
+
+    @property
+    def request_count(self) -> int:
+        return self.source.request_count
+
+    @property
+    def call_count(self) -> int:
+        return self.source.call_count
+
+    def requests(self, start: int, stop: int | None) -> list[RequestGroup]:
+        """Request groups start..stop in display order, read when asked for."""
+        return self._groups(self.source.groups(start, stop))
+
+    def _groups(self, groups) -> list[RequestGroup]:
+        out = []
+        for proof, findings in groups:
+            views = [finding_view(f, self.prefix) for f in findings]
+            out.append(RequestGroup(f"{self.prefix}r-{findings[0].flow.id}", proof, views, views[0].lane))
+        return out
+
+    @cached_property
     def detailed_requests(self) -> list[RequestGroup]:
-        return self.request_groups[:DETAILED_REQUESTS]
+        return self.requests(0, DETAILED_REQUESTS)
 
     @property
-    def compact_pages(self) -> list[list[RequestGroup]]:
-        rest = self.request_groups[DETAILED_REQUESTS:]
-        return [rest[i:i + COMPACT_PAGE_SIZE] for i in range(0, len(rest), COMPACT_PAGE_SIZE)]
+    def compact_page_count(self) -> int:
+        rest = max(self.request_count - DETAILED_REQUESTS, 0)
+        return (rest + COMPACT_PAGE_SIZE - 1) // COMPACT_PAGE_SIZE
 
-    @property
+    def compact_pages(self) -> Iterator["CompactPage"]:
+        """The requests after the detailed ones, a page at a time (never all at once)."""
+        for i in range(self.compact_page_count):
+            start = DETAILED_REQUESTS + i * COMPACT_PAGE_SIZE
+            yield CompactPage(self, i + 1, self.source.group_keys(start, start + COMPACT_PAGE_SIZE))
+
+    @cached_property
     def detailed_calls(self) -> list[FindingView]:
-        return self.call_findings[:DETAILED_CALLS]
+        return [finding_view(f, self.prefix) for f in self.source.calls(0, DETAILED_CALLS)]
 
     @property
-    def compact_calls(self) -> list[FindingView]:
-        return self.call_findings[DETAILED_CALLS:]
+    def compact_call_count(self) -> int:
+        return max(self.call_count - DETAILED_CALLS, 0)
 
+    @property
+    def proof_count(self) -> int:
+        return self.source.proof_count
 
-def rule_catalog(report: Report) -> dict[str, RuleInfo]:
-    """Rules of the report plus stand-ins for rules that only appear in findings."""
-    rules = {r.id: r for r in report.rules}
-    for f in report.findings:
-        if f.rule not in rules:
-            rules[f.rule] = RuleInfo(id=f.rule, title=f.rule, severity="medium")
-    return rules
+    def proofs(self, limit: int) -> list[RequestProof]:
+        """The first LIMIT request proofs, in capture order."""
+        out: list[RequestProof] = []
+        proofs = self.source.iter_proofs()
+        for proof in proofs:
+            if len(out) >= limit:
+                break
+            out.append(proof)
+        close = getattr(proofs, "close", None)
+        if close is not None:
+            close()
+        return out
+
+    def compact_call_pages(self) -> Iterator[list[FindingView]]:
+        """The flow-less findings after the detailed ones, a page at a time."""
+        start, step = DETAILED_CALLS, ROW_CHUNK * 4
+        while start < self.call_count:
+            yield [finding_view(f, self.prefix) for f in self.source.calls(start, start + step)]
+            start += step
 
 
 def _ordered_rules(rules: dict[str, RuleInfo]) -> list[RuleInfo]:
@@ -204,53 +268,30 @@ def sdk_frame(stack: list[str]) -> str | None:
     return next((frame for frame in own if sig.sdk_for_class(frame) is not None), own[0] if own else None)
 
 
-def group_by_request(report: Report, prefix: str = "") -> tuple[list[RequestGroup], list[FindingView]]:
-    """Flow findings grouped per request (capture order) and the API-call findings."""
-    proofs = {p.id: p for p in report.requests}
-    groups: dict[str, RequestGroup] = {}
-    calls: list[FindingView] = []
-    for f in report.findings:
-        fv = finding_view(f, prefix)
-        if f.flow is None:
-            calls.append(fv)
-            continue
-        group = groups.get(f.flow.id)
-        if group is None:
-            group = groups[f.flow.id] = RequestGroup(f"{prefix}r-{f.flow.id}", proofs.get(f.flow.id), [], fv.lane)
-        group.findings.append(fv)
-    ordered = sorted(groups.values(), key=lambda g: (g.first.ts, g.proof.seq if g.proof and g.proof.seq else 0, g.anchor))
-    return ordered, calls
+def rule_catalog(report: Report, totals: FindingTotals) -> dict[str, RuleInfo]:
+    """Rules of the report plus stand-ins for rules that only appear in findings."""
+    rules = {r.id: r for r in report.rules}
+    for rule in sorted(totals.first_rules):
+        if rule not in rules:
+            rules[rule] = RuleInfo(id=rule, title=rule, severity="medium")
+    return rules
 
 
-def verdicts_of(report: Report, rules: dict[str, RuleInfo]) -> list[Verdict]:
-    counts: Counter[str] = Counter()
-    phases: dict[str, Counter[str]] = defaultdict(Counter)
-    flows: dict[str, set[str]] = defaultdict(set)
-    for f in report.findings:
-        for rule in f.rules or [f.rule]:
-            counts[rule] += 1
-            phases[rule][f.phase] += 1
-            if f.flow is not None:
-                flows[rule].add(f.flow.id)
-    verdicts = [Verdict(rule, counts.get(rule.id, 0), dict(phases.get(rule.id, {})), len(flows.get(rule.id, ())))
+def verdicts_of(totals: FindingTotals, rules: dict[str, RuleInfo]) -> list[Verdict]:
+    verdicts = [Verdict(rule, totals.rule_counts.get(rule.id, 0), dict(totals.rule_phases.get(rule.id, {})),
+                        totals.rule_requests.get(rule.id, 0))
                 for rule in _ordered_rules(rules)]
     return sorted(verdicts, key=lambda v: not v.violated)  # violations first, then what passed
 
 
-def plan_sentence(report: Report, verdicts: list[Verdict], L) -> str:
+def plan_sentence(report: Report, totals: FindingTotals, verdicts: list[Verdict], L) -> str:
     """One sentence for a consent plan: the rules it violated (with counts and SDKs), then what passed."""
-    by_rule_sdks: dict[str, list[str]] = defaultdict(list)
-    for f in report.findings:
-        lane = finding_lane(f)
-        for rule in f.rules or [f.rule]:
-            if lane not in by_rule_sdks[rule]:
-                by_rule_sdks[rule].append(lane)
     violated = [v for v in verdicts if v.violated]
     passed = [v for v in verdicts if not v.violated]
     parts = []
     for v in violated:
         detail = L.fmt("sentence_counts", n=v.count, r=v.requests) if v.requests else L.fmt("sentence_findings", n=v.count)
-        sdks = by_rule_sdks.get(v.rule.id, [])
+        sdks = totals.lanes_of(v.rule.id)
         if sdks:
             detail += L["list_sep"] + L.fmt("sentence_sdks", sdks=L["enum_sep"].join(sdks[:6]) + ("…" if len(sdks) > 6 else ""))
         parts.append(f"{L.rule_title(v.rule)}{L['paren_open']}{detail}{L['paren_close']}")
@@ -262,63 +303,50 @@ def plan_sentence(report: Report, verdicts: list[Verdict], L) -> str:
     return text + L["full_stop"]
 
 
-def build_view(report: Report, prefix: str = "", labels=None) -> ReportView:
+def build_view(item: "Report | ReportParts", prefix: str = "", labels=None) -> ReportView:
     from analyzer.report.labels import Labels
 
     labels = labels or Labels("en")
-    rules = rule_catalog(report)
-    request_groups, call_findings = group_by_request(report, prefix)
-    verdicts = verdicts_of(report, rules)
+    parts = as_parts(item)
+    report = parts.report
+    totals = FindingTotals.of(parts.source)
+    rules = rule_catalog(report, totals)
+    verdicts = verdicts_of(totals, rules)
     return ReportView(
         report=report,
         prefix=prefix,
+        source=parts.source,
+        totals=totals,
         verdicts=verdicts,
-        request_groups=request_groups,
-        call_findings=call_findings,
-        sdk_rows=sdk_rows(report),
+        sdk_rows=sdk_rows(report, totals),
         redacted=bool((report.model_extra or {}).get("redacted")),
         rules=rules,
-        sentence=plan_sentence(report, verdicts, labels),
+        sentence=plan_sentence(report, totals, verdicts, labels),
     )
 
 
-def sdk_rows(report: Report) -> list[SdkRow]:
+def sdk_rows(report: Report, totals: FindingTotals) -> list[SdkRow]:
     calls: dict[str, Counter[str]] = defaultdict(Counter)
     kinds: dict[str, set[str]] = defaultdict(set)
-    sent: dict[str, Counter[str]] = defaultdict(Counter)
-    hosts: dict[str, set[str]] = defaultdict(set)
-    phases: dict[str, Counter[str]] = defaultdict(Counter)
     for c in report.api_calls:
         lane = call_lane(c)
         calls[lane][c.api] += max(c.count, 1)
         if c.kind:
             kinds[lane].add(c.kind)
-    sent_flows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    lane_flows: dict[str, set[str]] = defaultdict(set)
-    for f in report.findings:
-        lane = finding_lane(f)
-        phases[lane][f.phase] += 1
-        if f.flow is not None:
-            lane_flows[lane].add(f.flow.id)
-            if f.pii_type:
-                sent_flows[lane][f.pii_type].add(f.flow.id)
-            hosts[lane].add(f.destination.host if f.destination else f.flow.host)
-        elif f.evidence.api_call is not None:
-            calls[lane][f.evidence.api_call.api] += 0  # known caller even without the call list
-    for lane, kinds_sent in sent_flows.items():
-        for kind, flow_ids in kinds_sent.items():
-            sent[lane][kind] = len(flow_ids)  # requests carrying it, not findings
+    for lane, apis in totals.lane_call_apis.items():
+        for api in apis:
+            calls[lane][api] += 0  # known caller even without the call list
     rows = []
-    for lane in lane_order(set(calls) | set(sent) | set(phases)):
+    for lane in lane_order(set(calls) | set(totals.lane_sent) | set(totals.lane_phases)):
         rows.append(
             SdkRow(
                 sdk=lane,
                 calls=sorted(calls[lane].items(), key=lambda kv: (-kv[1], kv[0])),
                 call_kinds=sorted(kinds[lane]),
-                sent=sorted(sent[lane].items(), key=lambda kv: (-kv[1], kv[0])),
-                hosts=sorted(hosts[lane]),
-                phases=sorted(phases[lane].items()),
-                requests=len(lane_flows.get(lane, ())),
+                sent=sorted(totals.lane_sent[lane].items(), key=lambda kv: (-kv[1], kv[0])),
+                hosts=sorted(totals.lane_hosts[lane]),
+                phases=sorted(totals.lane_phases[lane].items()),
+                requests=totals.lane_requests.get(lane, 0),
             )
         )
     return rows
