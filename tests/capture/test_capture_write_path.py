@@ -105,13 +105,15 @@ def test_flush_returns_while_producers_keep_writing(store):
     produced = []
 
     def produce() -> None:
+        # a steady, paced stream (about 5,000 flows/s, 10,000 at most): unpaced, a loaded
+        # machine let the producer run ahead by 100,000 flows that close() then had to write
         i = 0
-        while not stop.is_set():
+        while not stop.is_set() and i < 10_000:
             writer.put_flow(_flow(i))
             produced.append(i)
             i += 1
             if i % 50 == 0:
-                time.sleep(0.001)
+                time.sleep(0.01)
 
     thread = threading.Thread(target=produce)
     thread.start()
