@@ -14,10 +14,10 @@ from analyzer.cli.common import state
 @pytest.fixture
 def invoke(store_url, monkeypatch):
     """Run a consentry command in-process against the parametrised store; returns the click result."""
-    from analyzer.cli.common import console
-
     runner = CliRunner()
-    monkeypatch.setattr(console, "width", 200)  # tables unfolded, as on a wide terminal
+    # Tables unfolded, as on a wide terminal. Through COLUMNS, which the CLI's consoles read at
+    # each use: setting a console's width would pin it for every later in-process CLI run.
+    monkeypatch.setenv("COLUMNS", "200")
 
     def run(*args: str):
         monkeypatch.setattr(state, "db_url", None)

@@ -12,7 +12,7 @@ from analyzer.campaign import state as st
 from analyzer.campaign.spec import AppLine
 from analyzer.campaign.views import CONSENT_RULES
 from analyzer.cli import app
-from analyzer.cli.common import console, state
+from analyzer.cli.common import state
 from analyzer.devices.base import DeviceError
 from analyzer.lab.scenarios import load_scenarios
 from analyzer.runner.consent import parse_consent_plan
@@ -38,7 +38,7 @@ def test_embedded_campaign_on_two_lab_devices(sqlite_url, tmp_path, monkeypatch,
     apps.write_text("preconsent_leak\nwithdraw\n")
     runner = CliRunner()
     monkeypatch.setattr(state, "db_url", None)
-    monkeypatch.setattr(console, "width", 200)
+    monkeypatch.setenv("COLUMNS", "200")  # not console.width: that would pin the width for later in-process runs
 
     def invoke(*args):
         return runner.invoke(app, ["--db", sqlite_url, *args], catch_exceptions=False, standalone_mode=False)
