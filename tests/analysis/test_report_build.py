@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
+
 from analyzer.analysis import analyze_session
 from analyzer.analysis.digest import session_digests
 from analyzer.models.report import Report, report_json_schema
@@ -13,12 +15,7 @@ from tests.analysis import corpus as c
 
 
 def _validate(data: dict) -> None:
-    try:
-        import jsonschema
-    except ImportError:
-        jsonschema = None
-    if jsonschema is not None:
-        jsonschema.validate(data, report_json_schema())
+    jsonschema.validate(data, report_json_schema())
     again = Report.model_validate(data).model_dump(mode="json", by_alias=True)
     assert again == data
 
