@@ -27,6 +27,22 @@ BATCH = 1000
 _TABLE = m.Finding.__table__
 
 
+def _run_pages(store, run_id: uuid.UUID, key, *columns) -> Iterator[list]:
+    """A run's finding rows, (key, *columns) ordered by key, a page of BATCH rows at a time
+    (keyset pagination: each page is its own short read)."""
+    last = None
+    while True:
+        query = select(key, *columns).where(_TABLE.c.run_id == run_id)
+        if last is not None:
+            query = query.where(key > last)
+        with store.session() as s:
+            rows = s.execute(query.order_by(key).limit(BATCH)).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
 class FindingSink:
     """Collects a run's findings into the store, a batch at a time."""
 
@@ -72,16 +88,9 @@ class FindingSink:
             final_of[provisional] = final
         del order
         stmt = update(_TABLE).where(_TABLE.c.pk == bindparam("row_pk")).values(ordinal=bindparam("final"))
-        last_pk = -1
-        while True:
+        for rows in _run_pages(self.store, self.run_id, _TABLE.c.pk, _TABLE.c.ordinal):
             with self.store.session() as s:
-                rows = s.execute(select(_TABLE.c.pk, _TABLE.c.ordinal)
-                                 .where(_TABLE.c.run_id == self.run_id, _TABLE.c.pk > last_pk)
-                                 .order_by(_TABLE.c.pk).limit(BATCH)).all()
-                if not rows:
-                    return
                 s.connection().execute(stmt, [{"row_pk": pk, "final": final_of[-1 - ordinal]} for pk, ordinal in rows])
-            last_pk = rows[-1][0]
 
     def discard(self) -> None:
         """Remove what a failed run stored."""
@@ -106,17 +115,9 @@ class RunFindings(Sequence):
         return self._count
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        last = -1
-        while True:
-            with self.store.session() as s:
-                rows = s.execute(select(m.Finding.ordinal, m.Finding.data)
-                                 .where(m.Finding.run_id == self.run_id, m.Finding.ordinal > last)
-                                 .order_by(m.Finding.ordinal).limit(BATCH)).all()
-            if not rows:
-                return
+        for rows in _run_pages(self.store, self.run_id, _TABLE.c.ordinal, _TABLE.c.data):
             for _ordinal, data in rows:
                 yield data
-            last = rows[-1][0]
 
     def __getitem__(self, index):
         if isinstance(index, slice):
