@@ -52,6 +52,7 @@ import zstandard
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from analyzer.analysis.findings import finding_json, finding_rules  # noqa: E402
 from analyzer.analysis.pipeline import _flow_pass, load_context  # noqa: E402
 from analyzer.decode import Budget, DecodeLimits, decode_content  # noqa: E402
 from analyzer.match import CryptoIndex, IdentifierSet  # noqa: E402
@@ -223,6 +224,24 @@ class FlowSource:
             yield flow
 
 
+class MemorySink:
+    """What ``FindingSink`` does with each finding short of the store: its stored form,
+    the rule counts and the (ts, id) sort key; the rows themselves are dropped."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.rule_counts: dict[str, int] = {}
+        self.keys: list[str] = []
+
+    def add(self, findings) -> None:
+        for finding in findings:
+            f = finding_json(finding)
+            for rule in finding_rules(f):
+                self.rule_counts[rule] = self.rule_counts.get(rule, 0) + 1
+            self.keys.append(f"{f['ts']}\0{f['id']}")
+            self.count += 1
+
+
 def session_context(db_url: str):
     """A stored session whose consent comes a minute after every flow: all findings are pre-consent."""
     store = open_store(db_url)
@@ -286,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         with open(raw_path, "wb") as raw_out:
             source = FlowSource(args.flows, pool, rng, raw_out, max(1, args.flows // 10))
             c0, t0 = time.process_time(), time.perf_counter()
-            findings, stats = _flow_pass(source, ctx, idset, crypto, None, args.flows, None)
+            sink = MemorySink()
+            stats = _flow_pass(source, ctx, idset, crypto, None, args.flows, None, sink)
             cpu = time.process_time() - c0 - source.cpu
             wall = time.perf_counter() - t0 - source.wall
         rss_end = rss_now_kb()
@@ -299,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     mb = source.bytes / 1e6
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"flows:                {args.flows:,} ({stats['flows_with_pii']:,} with personal data, "
-          f"{stats['matches']:,} matches, {len(findings):,} findings, {len(stats['scan_notes']):,} notes)")
+          f"{stats['matches']:,} matches, {sink.count:,} findings, {len(stats['scan_notes']):,} notes)")
     print(f"identifiers/variants: {len(idset.identifiers)} values, {n_variants:,} distinct variant strings "
           f"(identifier set + automaton: {setup_cpu:.2f} s CPU, once per session)")
     print(f"decoded bytes:        {mb:,.1f} MB (URL + headers + content-decoded body, per flow)")
