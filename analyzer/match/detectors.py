@@ -47,7 +47,7 @@ _INDEX_TAIL = re.compile(r"\[\d+\]$")
 _CONTACT_KEYS = KEYS["contacts"]
 _LONG_DIGITS = re.compile(r"\d{11}")
 # URL-encoded JSON/forms and \u-escaped JSON hide field names from the raw search
-_ENCODED_STRUCTURE = (b"%22", b"%7B", b"%7b", b"%3D", b"%3d", b"\\u")
+_URL_ENCODED_STRUCTURE = (b"%22", b"%7B", b"%7b", b"%3D", b"%3d")
 
 @dataclass(frozen=True)
 class Detection:
@@ -195,7 +195,16 @@ def worth_walking(raw: bytes, is_text: bool = True) -> bool:
     """Cheap test on a message's raw bytes: could any detector fire on it?"""
     if has_keyless_shape(raw) or has_keyed_field(raw):
         return True
-    return is_text and any(s in raw for s in _ENCODED_STRUCTURE)
+    return is_text and has_encoded_structure(raw)
+
+
+def has_encoded_structure(raw: bytes) -> bool:
+    """URL-encoded quotes, braces or equals signs, or a ``\\u`` escape, anywhere in raw.
+
+    Each marker starts with a byte rare in ordinary traffic (``%``, ``\\``): a search for
+    that one byte runs at memory speed, and only a message holding it is searched for the
+    markers (a search for ``%22`` itself skips along on its common last byte)."""
+    return (b"%" in raw and any(s in raw for s in _URL_ENCODED_STRUCTURE)) or (b"\\" in raw and b"\\u" in raw)
 
 
 def leaf_candidate(text: str, parent_keys: tuple[str, ...], key: str | None = None) -> bool:
