@@ -51,6 +51,7 @@ from analyzer.rules.engine import Hit, api_phase_hit, flow_hits, peak_window
 from analyzer.store.types import to_epoch_ms
 
 Progress = Callable[[int, int], None]
+_HOST_MEMO_LIMIT = 10_000
 _RANK = {"low": 0, "medium": 1, "high": 2}
 SCANNED_DIRECTIONS = ("request", "ws_client")
 
@@ -81,10 +82,30 @@ class SessionContext:
     signatures: SignatureTable
     stats: dict[str, Any] = field(default_factory=dict)
     declared: Any = None  # DeclaredPractice when the session has a declaration
+    _hosts: dict[str, tuple[PartyVerdict, Any]] = field(default_factory=dict, repr=False)
+    _rule_order: tuple[Any, dict[str, int]] | None = field(default=None, repr=False)
 
     @property
     def uncertainty_ms(self) -> float:
         return float(self.session.clock_uncertainty_ms or 0.0)
+
+    def host_party(self, host: str) -> tuple[PartyVerdict, Any]:
+        """(party verdict, SDK of the host) of a destination: the same for every request to
+        it in this session, so worked out once per host."""
+        known = self._hosts.get(host)
+        if known is None:
+            if len(self._hosts) >= _HOST_MEMO_LIMIT:  # a session of random hosts must not grow this without end
+                self._hosts.clear()
+            sig = self.signatures
+            known = self._hosts[host] = (sig.party_of(host, first_party_domains=self.first_party, app_package=self.package),
+                                         sig.sdk_for_host(host))
+        return known
+
+    def rule_order(self) -> dict[str, int]:
+        """Rule id -> its place in the catalogue (the order a finding lists its rules in)."""
+        if self._rule_order is None or self._rule_order[0] is not self.ruleset:
+            self._rule_order = (self.ruleset, {rule: i for i, rule in enumerate(self.ruleset.rule_ids)})
+        return self._rule_order[1]
 
 
 def first_party_domains(session: Any, extra: Iterable[str] = ()) -> tuple[str, ...]:
@@ -220,7 +241,9 @@ def merge_hits(ctx: SessionContext, hits: Iterable[Hit]) -> dict[str, Hit]:
         kept = best.get(hit.rule)
         if kept is None or _RANK.get(hit.confidence, 0) > _RANK.get(kept.confidence, 0):
             best[hit.rule] = hit
-    order = {rule: i for i, rule in enumerate(ctx.ruleset.rule_ids)}
+    if len(best) == 1:
+        return best
+    order = ctx.rule_order()
     return dict(sorted(best.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
@@ -261,8 +284,7 @@ def _flow_side(ctx: SessionContext, flow: FlowRecord, seq: int) -> _FlowSide:
     clock = _flow_clock(flow)
     ts_ms = to_epoch_ms(flow.ts_start)
     sig = ctx.signatures
-    party = sig.party_of(flow.host, first_party_domains=ctx.first_party, app_package=ctx.package)
-    host_sdk = sig.sdk_for_host(flow.host)
+    party, host_sdk = ctx.host_party(flow.host)
     stack = [str(f) for f in (flow.meta or {}).get("stack", []) if isinstance(f, str)]
     if party.basis == "package_heuristic" and party.party == "third" and host_sdk is None and stack and app_called(ctx, stack):
         # no first-party list was given: a host the app's own code sends to is its own backend
