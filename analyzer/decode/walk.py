@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Protocol
 from urllib.parse import unquote, urlsplit
 
-from analyzer.decode import formats
+from analyzer.decode import formats, jsonpos
 from analyzer.decode.content import DecompressError, decode_content, decompress, sniff_compression
 from analyzer.decode.limits import Budget, DecodeLimits
 from analyzer.models.flow import FlowRecord
@@ -144,7 +144,8 @@ class Walker:
                 if self.relevance is not None and "\\u" not in s and "\\/" not in s:
                     # escapes aside, every leaf's text is in s; without any, as it stands there
                     screen = self.relevance.observe(s, verbatim="\\" not in s)
-                self.tree(obj, "json", location, path, chain, keys, depth, screen)
+                if not self._tree_by_position(obj, s, location, path, chain, keys, depth, screen):
+                    self.tree(obj, "json", location, path, chain, keys, depth, screen)
                 return True
             return False
         if s.startswith("eyJ") and self._jwt(s, location, path, chain, keys, depth):
@@ -285,9 +286,8 @@ class Walker:
                     if (wants is not None and len(v) < min_blob and "=" not in v and "%" not in v
                             and v[:1] not in _OPENERS and not wants(v, here_keys, name)):
                         continue
-                    step = f"{kind}:{_json_step(where, k)}"
-                    self.text(v, location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys,
-                              depth + 1)
+                    self._member_text(v, kind, location, path, chain, where, k, here_keys + (name,) if named else here_keys,
+                                      depth)
                 elif cls in _CONTAINER_CLASSES or (cls not in _SCALAR_CLASSES and isinstance(v, (dict, list, tuple))):
                     nested.append((v, _json_step(where, k), here_keys + (name,) if named else here_keys, level + 1))
                     continue
@@ -296,8 +296,8 @@ class Walker:
                 elif cls is int or cls is float or (not isinstance(v, bool) and isinstance(v, (int, float))):
                     if wants_number is not None and not wants_number(v, here_keys, name):
                         continue
-                    step = f"{kind}:{_json_step(where, k)}"
-                    self.emit(str(v), location, path + (step,), chain + (step,), here_keys + (name,) if named else here_keys)
+                    self._member_number(v, kind, location, path, chain, where, k,
+                                        here_keys + (name,) if named else here_keys)
                 elif isinstance(v, (bytes, bytearray)):
                     step = f"{kind}:{_json_step(where, k)}"
                     self.data(bytes(v), location, path + (step,), chain + (step,),
@@ -306,6 +306,43 @@ class Walker:
                     self.budget.take_leaf()
                     return
             stack.extend(reversed(nested))
+
+    def _member_text(self, v: str, kind: str, location: str, path: tuple[str, ...], chain: tuple[str, ...], where: str,
+                     k: Any, keys: tuple[str, ...], depth: int) -> None:
+        step = f"{kind}:{_json_step(where, k)}"
+        self.text(v, location, path + (step,), chain + (step,), keys, depth + 1)
+
+    def _member_number(self, v: int | float, kind: str, location: str, path: tuple[str, ...], chain: tuple[str, ...],
+                       where: str, k: Any, keys: tuple[str, ...]) -> None:
+        step = f"{kind}:{_json_step(where, k)}"
+        self.emit(str(v), location, path + (step,), chain + (step,), keys)
+
+    def _tree_by_position(self, root: Any, text: str, location: str, path: tuple[str, ...], chain: tuple[str, ...],
+                          keys: tuple[str, ...], depth: int, screen: Relevance | None) -> bool:
+        """What ``tree`` does for a JSON document, by position (see jsonpos): the same leaves in
+        the same order, without visiting every scalar. False when the document is left to tree."""
+        if getattr(screen, "keyed", None) is None:  # only a screen of an escape-free document knows positions
+            return False
+        limits = self.limits
+        found = jsonpos.slots(text, root, keys, screen, limits.min_blob_chars, limits.max_json_depth, _cached_key)
+        if found is None:
+            return False
+        min_blob = limits.min_blob_chars
+        for where, here_keys, named, k, name, v in found:
+            member_keys = here_keys + (name,) if named else here_keys
+            if v.__class__ is str:
+                if (len(v) < min_blob and "=" not in v and "%" not in v and v[:1] not in _OPENERS
+                        and not screen.wants(v, here_keys, name)):
+                    continue
+                self._member_text(v, "json", location, path, chain, where, k, member_keys, depth)
+            else:
+                if not screen.wants_number(v, here_keys, name):
+                    continue
+                self._member_number(v, "json", location, path, chain, where, k, member_keys)
+            if self.budget.leaves >= limits.max_leaves:
+                self.budget.take_leaf()
+                break
+        return True
 
 
 _SCALAR_CLASSES = frozenset({int, float, bool, type(None)})

@@ -211,8 +211,18 @@ def leaf_candidate(text: str, parent_keys: tuple[str, ...], key: str | None = No
     """Per scalar: could a detector fire on this value? ``key`` is its own field name (None for
     an array element, which goes by its array's name: the last of ``parent_keys``)."""
     last = key if key is not None else (parent_keys[-1] if parent_keys else None)
-    if last in ALL_KEYS:
+    if last in ALL_KEYS or text_candidate(text):
         return True
+    return key in _CONTACT_KEYS or not _CONTACT_KEYS.isdisjoint(parent_keys)
+
+
+TEXT_CANDIDATE_LENGTH = 11  # text_candidate holds for no shorter text without one of TEXT_CANDIDATE_CHARS
+TEXT_CANDIDATE_CHARS = frozenset("@+.")
+
+
+def text_candidate(text: str) -> bool:
+    """The part of leaf_candidate that looks at the value alone: under a field name outside
+    ALL_KEYS (and no contacts field above it), a value is a candidate exactly when this holds."""
     if "@" in text or "+" in text:
         return True
     n = len(text)
@@ -220,9 +230,7 @@ def leaf_candidate(text: str, parent_keys: tuple[str, ...], key: str | None = No
         return True
     if n >= 12 and (":" in text or "-" in text):
         return True
-    if "." in text and text[:1].isalpha() and _PACKAGE.match(text):
-        return True
-    return key in _CONTACT_KEYS or not _CONTACT_KEYS.isdisjoint(parent_keys)
+    return "." in text and text[:1].isalpha() and _PACKAGE.match(text) is not None
 
 
 _LONG_INTS = range(10**10, 10**20)  # 11 to 20 digits: IMEI, phone, ICCID written as numbers
@@ -232,7 +240,18 @@ def number_candidate(value: int | float, parent_keys: tuple[str, ...], key: str 
     """Per number: values under a known key, and integers of a shape a detector flags without
     one (the digit runs of has_keyless_shape: a millisecond timestamp is not one)."""
     last = key if key is not None else (parent_keys[-1] if parent_keys else None)
-    return last in ALL_KEYS or (value.__class__ is int and value in _LONG_INTS and _digit_run_candidate(str(value), b""))
+    return last in ALL_KEYS or (value.__class__ is int and value in _LONG_INTS and int_shape_candidate(str(value)))
+
+
+# digit count -> leading digits: no integer outside these passes int_shape_candidate
+INT_SHAPE_PREFIXES: dict[int, tuple[str, ...]] = {
+    11: tuple(f"1{d}" for d in "3456789"), 13: ("861",), 15: tuple(sorted(IMEI_RBI)), 19: ("89",), 20: ("89",),
+}
+
+
+def int_shape_candidate(digits: str) -> bool:
+    """The part of number_candidate that looks at the value alone, for an integer's digits."""
+    return 11 <= len(digits) <= 20 and _digit_run_candidate(digits, b"")
 
 
 def _digits(leaf: Leaf, cls: str | None, out: list[Detection]) -> None:

@@ -21,7 +21,7 @@ from analyzer.decode import formats
 from analyzer.match import detectors
 from analyzer.match.crypto import CryptoIndex
 from analyzer.match.identifiers import IdentifierSet, Variant
-from analyzer.match.keys import any_key_in, key_class
+from analyzer.match.keys import ALL_KEYS, any_key_in, key_class
 from analyzer.models.flow import FlowRecord
 from analyzer.models.match import Match
 
@@ -189,22 +189,22 @@ class _Relevance:
         return any(h in text for h in number_hits)  # only hits made of a number's characters can be in one
 
 
-def _strings_holding_variants(doc: bytes, hits: list[tuple[int, int, int]]) -> tuple[set[str], bool]:
+def _strings_holding_variants(doc: bytes, hits: list[tuple[int, int, int]]) -> tuple[set[str], list[tuple[int, int]]]:
     """In a JSON document without escapes: the strings (keys or values) holding a variant,
-    and whether a variant sits outside any string (in a number).
+    and the (start, end) of every variant that sits outside any string (in a number).
 
     One automaton pass and one walk over the quotes before each hit, in order: linear in
     the document, however many hits.
     """
     holders: set[str] = set()
-    outside = False
+    outside: list[tuple[int, int]] = []
     quotes = pos = 0
     string_end = -1
     for start, end in sorted((start, end) for _, start, end in hits):
         quotes += doc.count(b'"', pos, start)
         pos = start
         if quotes % 2 == 0:
-            outside = True
+            outside.append((start, end))
         elif start > string_end and doc.find(b'"', start, end) == -1:  # a new string that holds the whole hit
             opening = doc.rfind(b'"', 0, start)
             string_end = doc.find(b'"', end)
@@ -217,11 +217,26 @@ class _VerbatimDocument:
     a string holds a variant exactly when it is one of the strings found around the
     document's hits, a set lookup instead of a search per scalar."""
 
-    def __init__(self, relevance: _Relevance, holders: set[str], numbers_hit: bool) -> None:
+    def __init__(self, relevance: _Relevance, holders: set[str], outside: list[tuple[int, int]]) -> None:
         self.relevance = relevance
         self.run_detectors = relevance.run_detectors
         self.holders = holders
-        self.numbers_hit = numbers_hit  # an int's text is its JSON text: no hit outside strings, no int holds one
+        self.outside = outside  # (start, end) of the variants in numbers, in the document's UTF-8
+        self.numbers_hit = bool(outside)  # an int's text is its JSON text: no hit outside strings, no int holds one
+        self.keyed = ALL_KEYS if self.run_detectors else frozenset()
+
+    # what Walker.tree_by_position asks: supersets, value by value, of what wants and wants_number take
+    def text_candidate(self, text: str) -> bool:
+        """Could wants take this string under a field name outside ``keyed``, holders aside?"""
+        return self.run_detectors and detectors.text_candidate(text)
+
+    quiet_below = detectors.TEXT_CANDIDATE_LENGTH
+    quiet_chars = detectors.TEXT_CANDIDATE_CHARS
+    int_prefixes = detectors.INT_SHAPE_PREFIXES
+
+    def int_candidate(self, digits: str) -> bool:
+        """Could wants_number take an integer of these digits (holding no variant) outside ``keyed``?"""
+        return self.run_detectors and detectors.int_shape_candidate(digits)
 
     def observe(self, text: str, *, verbatim: bool = False):
         return self.relevance.observe(text, verbatim=verbatim)
