@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/analyze_throughput.py            # 100,000 flows
     .venv/bin/python benchmarks/analyze_throughput.py --flows 5000
+    .venv/bin/python benchmarks/analyze_throughput.py --flows 5000 20000   # both, and the time per flow of each
 
 The session mixes ordinary app traffic (JSON catalogues, HTML, images, gzip'd API
 answers) with tracker requests carrying ~200 identifier values in the encodings
@@ -282,13 +283,26 @@ def literal_scan(variants: Path, data: Path) -> tuple[str, float, float, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--flows", type=int, default=100_000, help="flows in the synthetic session (default 100000)")
+    parser.add_argument("--flows", type=int, nargs="+", default=[100_000],
+                        help="flows in the synthetic session; several counts run one after another (default 100000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--literal-runs", type=int, default=3, help="runs of the literal search; the fastest counts")
     args = parser.parse_args(argv)
-    if args.flows <= 0 or args.literal_runs <= 0:
+    if min(args.flows) <= 0 or args.literal_runs <= 0:
         parser.error("--flows and --literal-runs must be positive")
+    per_flow = []
+    for i, n in enumerate(args.flows):
+        if i:
+            print()
+        per_flow.append((n, *run(n, args)))
+    if len(per_flow) > 1:  # what grows with the session: the analysis per flow, or the literal search's start-up
+        for n, cpu, lit_cpu in per_flow:
+            print(f"per flow at {n:,}: analysis {cpu / n * 1000:.3f} ms, literal {lit_cpu / n * 1000:.3f} ms CPU")
+    return 0
 
+
+def run(flows: int, args) -> tuple[float, float]:
+    """One session of ``flows`` flows: prints its figures; returns (analysis CPU, literal CPU)."""
     rng = random.Random(args.seed)
     identifiers = make_identifiers(rng)
     pool = build_pool(rng, identifiers)
@@ -303,10 +317,10 @@ def main(argv: list[str] | None = None) -> int:
         n_variants = idset.variants_file(variants_path)
 
         with open(raw_path, "wb") as raw_out:
-            source = FlowSource(args.flows, pool, rng, raw_out, max(1, args.flows // 10))
+            source = FlowSource(flows, pool, rng, raw_out, max(1, flows // 10))
             c0, t0 = time.process_time(), time.perf_counter()
             sink = MemorySink()
-            stats = _flow_pass(source, ctx, idset, crypto, None, args.flows, None, sink)
+            stats = _flow_pass(source, ctx, idset, crypto, None, flows, None, sink)
             cpu = time.process_time() - c0 - source.cpu
             wall = time.perf_counter() - t0 - source.wall
         rss_end = rss_now_kb()
@@ -318,19 +332,19 @@ def main(argv: list[str] | None = None) -> int:
 
     mb = source.bytes / 1e6
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"flows:                {args.flows:,} ({stats['flows_with_pii']:,} with personal data, "
+    print(f"flows:                {flows:,} ({stats['flows_with_pii']:,} with personal data, "
           f"{stats['matches']:,} matches, {sink.count:,} findings, {len(stats['scan_notes']):,} notes)")
     print(f"identifiers/variants: {len(idset.identifiers)} values, {n_variants:,} distinct variant strings "
           f"(identifier set + automaton: {setup_cpu:.2f} s CPU, once per session)")
     print(f"decoded bytes:        {mb:,.1f} MB (URL + headers + content-decoded body, per flow)")
     print(f"analysis:             {wall:,.2f} s wall, {cpu:,.2f} s CPU  ->  "
-          f"{args.flows / cpu:,.0f} flows/s, {mb / cpu:,.1f} MB/s CPU")
+          f"{flows / cpu:,.0f} flows/s, {mb / cpu:,.1f} MB/s CPU")
     print(f"{tool} -F -f variants:  {lit_wall:,.2f} s wall, {lit_cpu:,.2f} s CPU  ->  {mb / max(lit_cpu, 1e-9):,.1f} MB/s CPU "
           f"({lit_lines:,} matching lines; fastest of {args.literal_runs} runs)")
     print(f"ratio analysis/{tool}:  {cpu / max(lit_cpu, 1e-9):,.1f}x CPU ({wall / max(lit_wall, 1e-9):,.1f}x wall)")
     print(f"memory (RSS):         after {source.checkpoint:,} flows {source.rss_at_checkpoint / 1024:,.1f} MiB, "
           f"at end {rss_end / 1024:,.1f} MiB, peak {peak_kb / 1024:,.1f} MiB")
-    return 0
+    return cpu, lit_cpu
 
 
 if __name__ == "__main__":
