@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_once import built_once
 
 REPO = Path(__file__).resolve().parent.parent
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -69,17 +70,19 @@ def _truncate_pg(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
-    """An empty SQLite store at the newest schema, made once per test process. A test's own
+    """An empty SQLite store at the newest schema, made once per test run. A test's own
     store is a copy of it: a fresh store runs every migration (~0.4 s, mostly fsyncs)."""
     from sqlalchemy import text
 
     from analyzer.store import open_store
 
-    path = tmp_path_factory.mktemp("sqlite-template") / "store.db"
-    store = open_store(f"sqlite:///{path}")
-    with store.engine.begin() as conn:
-        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # everything in the main file: it is copied alone
-    return path
+    def build(directory: Path) -> None:
+        store = open_store(f"sqlite:///{directory / 'store.db'}")
+        with store.engine.begin() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # everything in the main file: it is copied alone
+        store.engine.dispose()
+
+    return built_once(tmp_path_factory, "sqlite-template", build) / "store.db"
 
 
 def fresh_sqlite_url(template: Path, path: Path) -> str:
