@@ -56,7 +56,8 @@ setup-test: setup
 demo: setup
 	$(BIN)/consentry demo
 
-# -n auto: the suite is mostly waiting on JVMs, proxies and databases; xdist spreads it over the cores
+# -n auto: the suite is mostly waiting on JVMs, proxies and databases; xdist runs more workers
+# than cores (tests/longest_first.py says how many) and starts the longest tests first
 test: setup-test
 	$(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS)
 

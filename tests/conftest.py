@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_once import built_once
 
 REPO = Path(__file__).resolve().parent.parent
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -69,17 +70,19 @@ def _truncate_pg(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
-    """An empty SQLite store at the newest schema, made once per test process. A test's own
+    """An empty SQLite store at the newest schema, made once per test run. A test's own
     store is a copy of it: a fresh store runs every migration (~0.4 s, mostly fsyncs)."""
     from sqlalchemy import text
 
     from analyzer.store import open_store
 
-    path = tmp_path_factory.mktemp("sqlite-template") / "store.db"
-    store = open_store(f"sqlite:///{path}")
-    with store.engine.begin() as conn:
-        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # everything in the main file: it is copied alone
-    return path
+    def build(directory: Path) -> None:
+        store = open_store(f"sqlite:///{directory / 'store.db'}")
+        with store.engine.begin() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # everything in the main file: it is copied alone
+        store.engine.dispose()
+
+    return built_once(tmp_path_factory, "sqlite-template", build) / "store.db"
 
 
 def fresh_sqlite_url(template: Path, path: Path) -> str:
@@ -237,27 +240,27 @@ def _lab_device_storage(tmp_path_factory):
         os.environ["CONSENTRY_LAB_DEVICE"] = previous
 
 
-# -- order: the longest tests start first --------------------------------------------------------
-# xdist hands tests to its workers in collection order; a long test collected last would run
-# alone at the end while the other workers idle. So the modules of whole lab sessions,
-# campaigns and wheel builds go first (longest first), then every module with a slow test,
-# then the rest. Modules stay whole (their module-scoped fixtures are built once).
-LONGEST_FIRST = (
-    "tests/campaign/test_celery_e2e.py",  # Celery stations running lab sessions
-    "tests/runner/test_lab_e2e.py",  # a lab session per scenario x consent choice
-    "tests/runner/test_driver_lab_e2e.py",
-    "tests/test_packaging.py",  # a wheel built, installed and run on the lab device
-    "tests/campaign/test_embedded.py",
-)
+# -- order and spread over xdist workers: the longest tests start first (tests/longest_first.py)
 
 
 def pytest_collection_modifyitems(config, items):
+    from longest_first import rank
+
     slow_modules = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: rank(item.nodeid, slow_modules))  # stable: the order inside a rank is kept
 
-    def rank(item) -> int:
-        module = item.nodeid.split("::", 1)[0]
-        if module in LONGEST_FIRST:
-            return LONGEST_FIRST.index(module)
-        return len(LONGEST_FIRST) + (0 if module in slow_modules else 1)
 
-    items.sort(key=rank)  # stable: the order inside a module is kept
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    from longest_first import auto_workers
+
+    return auto_workers()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "load":  # an explicit --dist strategy is kept
+        return None
+    from longest_first import make_scheduler
+
+    return make_scheduler(config, log)

@@ -162,7 +162,9 @@ def run_worker(broker_url: str, *, prefix: str, db_url: str | None, station: Sta
     if station is not None:
         names = queue_names(prefix, model=station.model or _device_model(station.device), station=station.name)
         queues = [names["station"], names["any"]] + ([names["model"]] if "model" in names else [])
-        nodename, concurrency = f"station-{station.name}@{socket.gethostname()}", 1
+        # the prefix in the node name: a station of the same name under another prefix on this
+        # broker (another deployment) would otherwise hold Celery's exclusive control queue
+        nodename, concurrency = f"station-{station.name}.{prefix}@{socket.gethostname()}", 1
     else:
         queues = [queue_names(prefix)["analysis"]]
         nodename = f"analysis-{os.getpid()}@{socket.gethostname()}"

@@ -14,6 +14,10 @@ from pathlib import Path
 
 CONSENTRY = Path(sys.executable).parent / "consentry"
 SHARED_BROKER = os.environ.get("CONSENTRY_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
+# --dialog-timeout of the campaign tests' sessions: the app gives up on its consent screen
+# after this long, well past the consent driver's fallback click (3 s after a hint the UI
+# tree does not show), so a loaded machine cannot make a plan miss its tap.
+DIALOG_TIMEOUT_S = "6"
 
 
 def free_port() -> int:

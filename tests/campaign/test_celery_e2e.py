@@ -21,8 +21,9 @@ from sqlalchemy import text
 from analyzer.campaign import state as st
 from analyzer.store import open_store
 from analyzer.store.models import Base
+from inprocess import run_cli
 from tests.campaign.stations import (
-    CONSENTRY, SHARED_BROKER, PrivateRabbit, analysis_worker, delete_queues, station, worker_env, unique_prefix,
+    CONSENTRY, DIALOG_TIMEOUT_S, SHARED_BROKER, PrivateRabbit, analysis_worker, delete_queues, station, worker_env, unique_prefix,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -60,13 +61,18 @@ def lab(pg_store, pg_database_url, tmp_path, lab_classes):
         delete_queues(SHARED_BROKER, prefix, names)
 
 
-def create(lab, name: str, apps=APPS, plans=PLANS) -> None:
+def consentry(lab, *args: str):
+    """A command that only reads or writes the store: in-process, on the stations' store."""
+    return run_cli(*args, env={key: lab["env"][key] for key in ("CONSENTRY_DB", "XDG_DATA_HOME")})
+
+
+def create(lab, name: str, apps=APPS, plans=PLANS, *extra: str, reports: bool = True) -> None:
     apps_file = lab["tmp"] / f"{name}.txt"
     apps_file.write_text("\n".join(apps) + "\n")
-    r = subprocess.run([str(CONSENTRY), "campaign", "create", name, "--apps", str(apps_file), "--plans", plans,
-                        "--duration", "40", "--dialog-timeout", "3", "--reports", str(lab["tmp"] / "reports")],
-                       env=lab["env"], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    r = consentry(lab, "campaign", "create", name, "--apps", str(apps_file), "--plans", plans, "--duration", "40",
+                  "--dialog-timeout", DIALOG_TIMEOUT_S, *(["--reports", str(lab["tmp"] / "reports")] if reports else []),
+                  *extra)
+    assert r.exit_code == 0, r.stderr
 
 
 def start_run(lab, name: str, broker: str = SHARED_BROKER, *extra: str) -> subprocess.Popen:
@@ -160,8 +166,7 @@ def test_campaign_of_4_apps_by_3_plans_on_three_stations_one_sigkilled_mid_sessi
     interrupted = [s.name for s in store.list_sessions() if s.status == "interrupted"]
     assert interrupted == [link.session_name]  # only the killed session; no other job ran twice
 
-    summary = json.loads(subprocess.run([str(CONSENTRY), "campaign", "status", "lab12", "--summary", "--json"],
-                                        env=lab["env"], capture_output=True, text=True, timeout=120).stdout)
+    summary = json.loads(consentry(lab, "campaign", "status", "lab12", "--summary", "--json").stdout)
     rows = {row["app"]: row for row in summary["apps"]}
     assert rows["preconsent_leak"]["plans"]["accept"] == "violation"
     assert rows["withdraw"]["plans"]["withdraw-after=1"] == "violation"
@@ -182,12 +187,7 @@ def test_jobs_sent_to_one_station_or_one_device_model_run_there(lab):
     assert {link.station for job_links in links.values() for link, _ in job_links} == {"st2"}
 
     model = device_profile_full()["build"]["MODEL"]  # what the lab device reports, as Build.MODEL
-    apps_file = lab["tmp"] / "model.txt"
-    apps_file.write_text("compliant\n")
-    r = subprocess.run([str(CONSENTRY), "campaign", "create", "model", "--apps", str(apps_file), "--plans", "accept",
-                        "--device-model", model, "--duration", "40", "--dialog-timeout", "3"],
-                       env=lab["env"], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    create(lab, "model", ("compliant",), "accept", "--device-model", model, reports=False)
     finish(start_run(lab, "model"), lab)
     check_complete(lab["store"], "model", 1)
     assert job_queue(lab["prefix"], st.get_campaign(lab["store"], "model")) == f"{lab['prefix']}.jobs.model.{model.replace(' ', '-')}"

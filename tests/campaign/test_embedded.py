@@ -16,6 +16,7 @@ from analyzer.cli.common import state
 from analyzer.devices.base import DeviceError
 from analyzer.lab.scenarios import load_scenarios
 from analyzer.runner.consent import parse_consent_plan
+from tests.campaign.stations import DIALOG_TIMEOUT_S
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ def test_embedded_campaign_on_two_lab_devices(sqlite_url, tmp_path, monkeypatch,
         return runner.invoke(app, ["--db", sqlite_url, *args], catch_exceptions=False, standalone_mode=False)
 
     r = invoke("campaign", "create", "emb", "--apps", str(apps), "--plans", "accept,withdraw-after=1",
-               "--duration", "40", "--dialog-timeout", "3", "--reports", str(tmp_path / "reports"))
+               "--duration", "40", "--dialog-timeout", DIALOG_TIMEOUT_S, "--reports", str(tmp_path / "reports"))
     assert r.exit_code == 0, r.output
     r = invoke("campaign", "run", "emb", "--devices", "lab,lab")
     assert r.exit_code == 0, r.output

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from analyzer.models.flow import FlowRecord
 from analyzer.report import render
 from analyzer.report.build import build_report, stream_report
 from analyzer.store import open_store
+from built_once import built_once
 
 IDENTIFIERS = {"imei": "861234567890123", "android_id": "9774d56d682e549c",
                "email": "zhang.wei@labshop.example", "mac": "02:1a:2b:3c:4d:5e"}
@@ -85,11 +87,17 @@ def peak_rss_mb(args: list[str], db: str, cwd: Path) -> float:
 
 @pytest.fixture(scope="module")
 def sized_store(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('sized') / 'store.db'}"
-    store = open_store(url)
-    make_session(store, "small", SMALL)
-    make_session(store, "large", LARGE)
-    return url
+    """Both sessions, analysed: made once per test run, copied for this test process."""
+
+    def build(directory: Path) -> None:
+        store = open_store(f"sqlite:///{directory / 'store.db'}")
+        make_session(store, "small", SMALL)
+        make_session(store, "large", LARGE)
+        store.engine.dispose()  # every write in the main file: the file is copied alone
+
+    copy = tmp_path_factory.mktemp("sized") / "store.db"
+    shutil.copyfile(built_once(tmp_path_factory, "sized-report-store", build) / "store.db", copy)
+    return f"sqlite:///{copy}"
 
 
 @pytest.mark.slow
