@@ -3,8 +3,9 @@
     mitmdump -s addons/capture.py --set consentry_db=URL --set consentry_session=NAME
 
 Each finished exchange (response, error, or WebSocket close) is handed, as a raw snapshot
-of its fields, to a batching writer thread that makes the record and writes it, so the
-proxy's event loop neither converts flows nor waits on the database.
+of its fields, to a batching writer thread that makes the store row from it
+(analyzer/capture/rows.py) and writes it, so the proxy's event loop neither converts flows
+nor waits on the database.
 Exchanges still in flight when the proxy stops are recorded as incomplete at shutdown.
 A hard kill loses at most the last ``consentry_batch_interval`` seconds of flows.
 
@@ -29,8 +30,8 @@ from typing import Optional
 from mitmproxy import ctx, exceptions, http
 
 from analyzer.capture import parse_app_spec
-from analyzer.models.flow import FlowRecord
 from analyzer.capture.convert import record_from_snapshot, snapshot
+from analyzer.capture.rows import CapturedFlow
 from analyzer.store import StoreError, open_store, validate_session_name
 from analyzer.store.liveness import merge_session_meta, recorder_identity
 from analyzer.store.spool import DEFAULT_MAX_BYTES as DEFAULT_SPOOL_BYTES
@@ -167,8 +168,8 @@ class ConsentryCapture:
                                   on_state=self._store_state_changed, to_record=self._to_record)
         log.info("consentry: recording into session %r", session)
 
-    def _to_record(self, snap) -> FlowRecord:  # on the writer thread
-        return record_from_snapshot(snap, max_body=self.max_body)
+    def _to_record(self, snap) -> CapturedFlow:  # on the writer thread: its row is made straight from the snapshot
+        return CapturedFlow(snap, self.max_body)
 
     def _store_state_changed(self, state: str, detail: str) -> None:
         if state == FAILED:

@@ -27,6 +27,12 @@ Two figures per round:
 The addon's cost is the ratio of the medians; the target is <= 5%. ``--check`` exits 1
 when the CPU cost misses it on any store. At the end each addon session must hold every
 request.
+
+``--breakdown`` adds three more proxies to every round, the addon cut short at one step of
+its data path (benchmarks/capture_variants.py): its hooks called and returning at once;
+the snapshot taken on the event loop; the writer making the store rows without writing.
+Each is compared with the plain proxy of the same round, and the step's own cost is its
+difference from the step before (the last step: the store write of each full addon).
 """
 
 from __future__ import annotations
@@ -59,6 +65,10 @@ from analyzer.store.db import StoreError  # noqa: E402
 LARGE = b"L" * (100 * 1024)
 TARGET_COST = 0.05  # the addon may cost at most 5%
 STORES = ("sqlite", "postgresql")
+STEPS = (("hooks", "addon loaded, its flow hooks return at once"),
+         ("snapshot", "+ snapshot of each flow on the event loop"),
+         ("rows", "+ writer thread makes the rows (no transaction)"))
+VARIANTS = Path(__file__).resolve().parent / "capture_variants.py"
 DEFAULT_PG = os.environ.get("CONSENTRY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _MITMDUMP = "from mitmproxy.tools.main import mitmdump; mitmdump()"
 
@@ -95,12 +105,15 @@ class Subject:
     pid: int
     proxy_url: str
     stored: "StoredCount | None" = None
+    step: str | None = None  # a breakdown step (benchmarks/capture_variants.py): stores nothing
     rates: list[float] = field(default_factory=list)  # requests/s
     cpu_ms: list[float] = field(default_factory=list)  # proxy CPU ms per request
     loop_ms: list[float] = field(default_factory=list)  # of which the main (event loop) thread
 
     @property
     def label(self) -> str:
+        if self.step is not None:
+            return f"step {self.step}"
         return "plain mitmdump" if self.stored is None else f"capture, {self.name}"
 
 
@@ -240,7 +253,7 @@ def _pairs(values: list[float]) -> str:
     return f"median {statistics.median(values):+.1f}%, {min(values):+.1f}% to {max(values):+.1f}%"
 
 
-def summarize(plain: Subject, addons: list[Subject], args) -> bool:
+def summarize(plain: Subject, addons: list[Subject], args, steps: list[Subject] = ()) -> bool:
     """Print medians, spreads and costs; True when every store meets the CPU target."""
     print()
     print(f"load: {args.requests} HTTPS requests per round, {args.clients} clients, "
@@ -248,7 +261,7 @@ def summarize(plain: Subject, addons: list[Subject], args) -> bool:
           + (f", paced at {args.rate:g} req/s" if args.rate else ", as fast as the proxy goes")
           + f"; {args.rounds} rounds, " + ", ".join(["plain"] + [a.name for a in addons]) + " at the same time")
     print(f"{'':34}{'median':>10}{'min-max':>16}")
-    subjects = [plain, *addons]
+    subjects = [plain, *addons, *steps]
     for subject in subjects:
         print(f"{subject.label + ' req/s':34}{_spread(subject.rates, '.1f')}")
     for subject in subjects:
@@ -268,7 +281,31 @@ def summarize(plain: Subject, addons: list[Subject], args) -> bool:
               f"(pairs: {_pairs(paired_rate)})")
         print(f"{addon.name}: target, addon costs <= {100 * TARGET_COST:.0f}%: CPU per request (figure of record) "
               f"{'MET' if cpu_ok else 'NOT MET'}; throughput {'met' if rate_ok else 'not met'}")
+    if steps:
+        print_breakdown(plain, steps, addons)
     return all_ok
+
+
+def _paired_cost(subject: Subject, plain: Subject) -> float:
+    """Median over the rounds of the subject's CPU per request against the plain proxy's, in %."""
+    return statistics.median(100 * (s / p - 1) for s, p in zip(subject.cpu_ms, plain.cpu_ms))
+
+
+def print_breakdown(plain: Subject, steps: list[Subject], addons: list[Subject]) -> None:
+    """Each step's cost against plain mitmdump, and what it adds to the step before."""
+    print("breakdown: CPU per request against plain mitmdump in the same rounds (median of the per-round pairs)")
+    print(f"{'':50}{'vs plain':>10}{'step adds':>11}{'us/req':>9}")
+    previous_pct, previous_ms = 0.0, statistics.median(plain.cpu_ms)
+    titles = dict(STEPS)
+    rows = [(titles[s.step], s) for s in steps]
+    for title, subject in rows:
+        pct, ms = _paired_cost(subject, plain), statistics.median(subject.cpu_ms)
+        print(f"{'  ' + title:50}{pct:+9.1f}%{pct - previous_pct:+10.1f}%{1000 * (ms - previous_ms):+9.0f}")
+        previous_pct, previous_ms = pct, ms
+    for addon in addons:
+        pct, ms = _paired_cost(addon, plain), statistics.median(addon.cpu_ms)
+        print(f"{'  + store write, ' + addon.name + ' (the full addon)':50}{pct:+9.1f}%{pct - previous_pct:+10.1f}%"
+              f"{1000 * (ms - previous_ms):+9.0f}")
 
 
 def main() -> int:
@@ -301,6 +338,8 @@ def run() -> int:
                         help="stores the addon writes to, measured side by side (default sqlite,postgresql)")
     parser.add_argument("--pg", default=DEFAULT_PG,
                         help="PostgreSQL server (URL of any database there); the run makes its own database")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also run the addon cut short at each step of its data path, and print each step's cost")
     parser.add_argument("--check", action="store_true", help="exit 1 when the CPU cost exceeds 5%% on a store")
     args = parser.parse_args()
     if args.requests < 1 or args.clients < 1 or args.rounds < 1 or args.large_every < 0 or args.rate < 0:
@@ -364,9 +403,18 @@ def _benchmark(args, work: Path, warmup: int, pg_db: tuple[str, str] | None) -> 
                                                     "consentry_spool_dir": str(work / f"spool-{store}")})
                 handles.append(handle)
                 addons.append(Subject(store, handle.process.pid, handle.url, StoredCount(urls[store], session)))
+            steps = []
+            for step, _title in STEPS if args.breakdown else ():
+                handle = start_proxy(f"sqlite:///{work / f'step-{step}.db'}", session, confdir=work / "mitm",
+                                     addon=VARIANTS,
+                                     extra_options={"ssl_verify_upstream_trusted_ca": str(ca.ca_cert),
+                                                    "consentry_spool_dir": str(work / f"spool-{step}"),
+                                                    "capture_variant": step})
+                handles.append(handle)
+                steps.append(Subject(step, handle.process.pid, handle.url, step=step))
             cafile = handles[0].ca_cert_path
             plain = Subject("plain", plain_proc.pid, f"http://127.0.0.1:{plain_port}")
-            subjects = [plain, *addons]
+            subjects = [plain, *addons, *steps]
             run_round(subjects, cafile, url, args, warmup, measure=False)
             for round_no in range(1, args.rounds + 1):
                 run_round(subjects, cafile, url, args, args.requests)
@@ -381,7 +429,7 @@ def _benchmark(args, work: Path, warmup: int, pg_db: tuple[str, str] | None) -> 
         final = addon.stored.now()
         if final != addon.stored.expected:
             raise SystemExit(f"the addon ({addon.name}) stored {final} flows, expected {addon.stored.expected}")
-    ok = summarize(plain, addons, args)
+    ok = summarize(plain, addons, args, steps)
     if args.requests < 500:
         print("note: CPU time is counted in 10 ms ticks; use --requests 1000 or more for a figure to quote")
     for addon in addons:

@@ -122,6 +122,7 @@ def mitmdump_command(
     ready_file: Path | None = None,
     extra_scripts: Iterable[str | Path] = (),
     extra_options: Mapping[str, object] | None = None,
+    addon: Path | None = None,
 ) -> list[str]:
     options: dict[str, object] = {"confdir": str(confdir), "consentry_session": session_name,
                                   "consentry_parent_pid": os.getpid(),
@@ -135,7 +136,7 @@ def mitmdump_command(
     options.setdefault("termlog_verbosity", "warn")
     options.setdefault("flow_detail", 0)
     cmd = [sys.executable, "-c", _MITMDUMP, "--listen-host", host, "--listen-port", str(port),
-           "-s", str(addon_path())]
+           "-s", str(addon or addon_path())]
     for script in extra_scripts:
         cmd += ["-s", str(script)]
     return cmd + _option_args(options)
@@ -151,15 +152,16 @@ def start_proxy(
     extra_scripts: Iterable[str | Path] = (),
     extra_options: Mapping[str, object] | None = None,
     startup_timeout: float = 60.0,
+    addon: Path | None = None,
 ) -> ProxyHandle:
-    """Start mitmdump + the capture addon; returns when it accepts connections."""
+    """Start mitmdump + the capture addon (or ``addon``, a script built on it); returns when it accepts connections."""
     confdir = Path(confdir).expanduser() if confdir else default_confdir()
     confdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="consentry-proxy-"))
     ready_file = workdir / "ready.json"
     log_path = workdir / "mitmdump.log"
     cmd = mitmdump_command(store_url, session_name, host=host, port=port, confdir=confdir, ready_file=ready_file,
-                           extra_scripts=extra_scripts, extra_options=extra_options)
+                           extra_scripts=extra_scripts, extra_options=extra_options, addon=addon)
     _check_port_free(host, port)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(log_path, "wb") as log_fh:

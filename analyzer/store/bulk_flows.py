@@ -101,11 +101,16 @@ def _surely_fits(f: FlowRecord, port_ok: bool) -> bool:
             texts.append(value)
         elif value is not None and type(value) is not bool:
             return False
-    headers = [part for header in f.request_headers + f.response_headers for part in header]
-    joined = "".join(texts + headers)
+    return plain_texts_fit(texts, [part for header in f.request_headers + f.response_headers for part in header])
+
+
+def plain_texts_fit(texts: list[str], header_parts: list[str]) -> bool:
+    """The text values of a row (bounds already checked) and its header names and values
+    fit as they are: ASCII, no NUL, headers within MAX_HEADER_CHARS."""
+    joined = "".join(texts + header_parts)
     if not joined.isascii() or "\x00" in joined:
         return False
-    return len(joined) <= MAX_HEADER_CHARS or all(len(part) <= MAX_HEADER_CHARS for part in headers)
+    return len(joined) <= MAX_HEADER_CHARS or all(len(part) <= MAX_HEADER_CHARS for part in header_parts)
 
 
 def _port(parts: SplitResult) -> tuple[int | None, bool]:
@@ -178,13 +183,20 @@ class BulkFlows:
             ws_rows.append((b.uuid(flow_id), i, msg.from_client, msg.is_text, sha, len(msg.content), cut, b.time(msg.ts)))
         return row, ws_rows
 
+    def _prepare_any(self, session_id: uuid.UUID, f, bodies: dict[str, bytes]) -> tuple[list[Any], list[tuple]]:
+        """A flow that makes its own row (the live proxy's, analyzer/capture/rows.py) does; others are prepared."""
+        if not hasattr(f, "store_row"):
+            return self.prepare(session_id, f, bodies)
+        made = f.store_row(self, session_id, bodies)
+        return made if made is not None else self.prepare(session_id, f.record(), bodies)
+
     # -- writing ---------------------------------------------------------------------------
     def add_flows(self, session_id: uuid.UUID, flows: Sequence[FlowRecord]) -> list[str]:
         """Store the flows in one transaction, numbered after the session's last; their ids."""
         if not flows:
             return []
         bodies: dict[str, bytes] = {}
-        prepared = [self.prepare(session_id, f, bodies) for f in flows]  # once: a retry only renumbers
+        prepared = [self._prepare_any(session_id, f, bodies) for f in flows]  # once: a retry only renumbers
         rows = [row for row, _ws in prepared]
         ws_rows = [w for _row, ws in prepared for w in ws]
         for attempt in range(_ATTEMPTS):
@@ -288,9 +300,10 @@ def _sqlite_insert(cur, table: str, columns: tuple[str, ...], rows: Sequence[Seq
 
 def _pg_write(cur, body_rows: list[tuple], rows: list[list[Any]], ws_rows: list[tuple]) -> None:
     """Bodies first (flows refer to them), then COPY of flows and websocket messages."""
-    if body_rows:
-        cur.executemany("INSERT INTO bodies (sha256, size, data) VALUES (%s, %s, %b) ON CONFLICT (sha256) DO NOTHING",
-                        body_rows)
+    if body_rows:  # one statement for the batch: a row per body as arrays, not a round of the protocol per body
+        shas, sizes, blobs = zip(*body_rows)
+        cur.execute("INSERT INTO bodies (sha256, size, data) SELECT * FROM unnest(%s::varchar[], %s::int8[], %b::bytea[])"
+                    " ON CONFLICT (sha256) DO NOTHING", (list(shas), list(sizes), list(blobs)))
     with cur.copy(f"COPY flows ({', '.join(FLOW_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)

@@ -269,8 +269,9 @@ class BatchWriter:
 
     def _write_partial(self, flow: FlowRecord, exc: BaseException) -> None:
         reason = one_line(exc)
+        record = flow.record() if hasattr(flow, "record") else flow  # a live-proxy flow (analyzer/capture/rows.py)
         try:
-            self._add_flows(self.session_id, [fit_flow_minimal(flow, reason)])
+            self._add_flows(self.session_id, [fit_flow_minimal(record, reason)])
         except Exception as again:  # noqa: BLE001
             fault = classify(again)
             if fault in (Fault.AWAY, Fault.REFUSED):

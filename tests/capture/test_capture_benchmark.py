@@ -20,7 +20,7 @@ PG = os.environ.get("CONSENTRY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.
 def test_small_interleaved_run_reports_rates_cpu_and_the_target(stores):
     out = subprocess.run(
         [sys.executable, str(SCRIPT), "--requests", "30", "--clients", "3", "--rounds", "2", "--warmup", "10",
-         "--large-every", "5", "--stores", stores, "--pg", PG],
+         "--large-every", "5", "--stores", stores, "--pg", PG, *(["--breakdown"] if stores == "sqlite" else [])],
         capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stderr[-2000:]
@@ -36,6 +36,10 @@ def test_small_interleaved_run_reports_rates_cpu_and_the_target(stores):
         assert re.search(rf"^{name}: target, addon costs <= 5%: CPU per request \(figure of record\) (MET|NOT MET)",
                          text, re.M)
         assert re.search(rf"^{name}: addon session .*: all 70 requests stored$", text, re.M)  # 10 + 2 x 30
+    if stores == "sqlite":  # each step of the data path, against plain mitmdump, then the store write
+        for step in ("addon loaded, its flow hooks return at once", "+ snapshot of each flow on the event loop",
+                     "+ writer thread makes the rows (no transaction)", "+ store write, sqlite (the full addon)"):
+            assert re.search(rf"^  {re.escape(step)}\s+[+-]\d+\.\d%\s+[+-]\d+\.\d%\s+[+-]\d+$", text, re.M), step
 
 
 def test_bad_arguments_are_refused_with_one_line():
