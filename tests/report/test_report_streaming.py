@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rss import peak_rss
 
 from analyzer.analysis import analyze_session
 from analyzer.models.events import ApiCallEvent, ConsentEvent
@@ -62,25 +62,12 @@ def make_session(store, name: str, flows: int, *, calls: int = 0) -> None:
     analyze_session(store, name)
 
 
-# A child forked from this test process would start with its peak RSS (Linux keeps it
-# across exec), so each command is started by a tiny launcher and measured as its child.
-_LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = proc.stderr.read()
-_pid, status, usage = os.wait4(proc.pid, 0)
-sys.stderr.buffer.write(err[-2000:])
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, flush=True)
-"""
-
-
 def peak_rss_mb(args: list[str], db: str, cwd: Path) -> float:
+    """Peak RSS of one `consentry` command (measured as a fresh launcher's child: tests/rss.py)."""
     exe = Path(sys.executable).parent / "consentry"
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(exe), *args], capture_output=True, text=True,
-                          env=dict(os.environ, CONSENTRY_DB=db), cwd=cwd, timeout=600)
-    code, maxrss_kb = (int(x) for x in done.stdout.split())
-    assert code == 0, done.stderr
-    return maxrss_kb / 1024
+    peak = peak_rss([str(exe), *args], env=dict(os.environ, CONSENTRY_DB=db), cwd=cwd)
+    assert peak.exit_code == 0, peak.stderr
+    return peak.rss_mb
 
 
 @pytest.fixture(scope="module")
