@@ -267,15 +267,15 @@ def reports_dir_of(campaign) -> Path:
 
 
 def write_report(store, session_name: str, directory: Path) -> Path:
-    """The session's HTML report, rendered from the store a page at a time into the file."""
     from analyzer.fileio import atomic_output
-    from analyzer.report import write_report as write_rendered
-    from analyzer.report.build import stream_report
+    from analyzer.report.build import build_report
+    from analyzer.report.html import render_html
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{session_name}.html"
+    html = render_html(build_report(store, session_name))
     with atomic_output(path) as fh:
-        write_rendered(stream_report(store, session_name), "html", fh)
+        fh.write(html)
     return path
 
 

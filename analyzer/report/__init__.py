@@ -1,7 +1,7 @@
 """Evidence reports: HTML, Markdown, JSON and PDF renderings of a report.
 
 ``write_report(reports, fmt, out, lang=..., redact=...)`` is the entry point the CLI, the
-bundle, campaigns and the demo use: it writes as it renders, reading findings from the store a page at a
+bundle and the demo use: it writes as it renders, reading findings from the store a page at a
 time when given ``ReportParts`` (report.build.stream_report), so a report's memory does
 not grow with the session. ``spool_report(...)`` renders the same way into a temporary file
 (the dashboard's download: the report is complete before the response starts, so a failure

@@ -1,8 +1,8 @@
 """stream_report / build_report: a stored session and its current analysis as a report.
 
 ``stream_report`` gives the report's small parts with its findings and request proofs
-left in the store (report.source), what every command renders from (report, bundle,
-campaign and demo reports, the dashboard's download); ``build_report`` is the same
+left in the store (report.source), what the commands render from (report, bundle,
+demo reports, the dashboard's download); ``build_report`` is the same
 report whole in memory.
 
 The session is analysed first when it has no current analysis run. Everything in the
@@ -40,8 +40,8 @@ def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: 
                  geoip_db: str | None = None) -> Report:
     """The whole report in memory.
 
-    No command renders from this (its memory grows with the session): it stays as the
-    reference the streamed report is checked against byte for byte
+    Only campaign reports still render from this (its memory grows with the session); it
+    is also the reference the streamed report is checked against byte for byte
     (tests/report/test_report_streaming.py) and for tests that read a report's model.
     """
     parts = stream_report(store, session_name, reanalyze=reanalyze, ruleset=ruleset, geoip_db=geoip_db)

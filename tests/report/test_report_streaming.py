@@ -118,7 +118,7 @@ def test_streamed_report_is_the_report_in_memory(store, redact, monkeypatch):
     assert json.loads(per_app)["reports"][1]["findings"] == json.loads(render(whole, "json", redact=redact))["findings"]
 
 
-# -- the other paths that write a whole report: dashboard download, campaign, demo --------------
+# -- the other paths that write a whole report: dashboard download, demo --------------
 
 
 def _dashboard_download(store, name: str, out: Path) -> Path:
@@ -142,12 +142,6 @@ def _dashboard_download(store, name: str, out: Path) -> Path:
     return path
 
 
-def _campaign_report(store, name: str, out: Path) -> Path:
-    from analyzer.campaign.jobs import write_report
-
-    return write_report(store, name, out)
-
-
 def _demo_report(store, name: str, out: Path) -> Path:
     from rich.console import Console
 
@@ -162,7 +156,7 @@ def _demo_report(store, name: str, out: Path) -> Path:
     return paths[f"app.{name}"]
 
 
-PATHS = {"dashboard": _dashboard_download, "campaign": _campaign_report, "demo": _demo_report}
+PATHS = {"dashboard": _dashboard_download, "demo": _demo_report}
 
 
 def _traced_peak_mb(fn) -> float:
