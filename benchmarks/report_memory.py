@@ -21,7 +21,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,25 +28,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the RSS launcher the report-memory test uses too
 
 from analyzer.models.events import ConsentEvent  # noqa: E402
 from analyzer.models.flow import FlowRecord  # noqa: E402
 from analyzer.store import open_store  # noqa: E402
+from rss import peak_rss  # noqa: E402
 
 IDENTIFIERS = {"imei": "861234567890123", "android_id": "9774d56d682e549c",
                "email": "zhang.wei@labshop.example", "mac": "02:1a:2b:3c:4d:5e"}
 HOSTS = ("log.umeng.com", "track.tracker.example", "api.adjust.com", "sdk.e.qq.com")
 START = dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.timezone.utc)
 BATCH = 500
-
-_LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = proc.stderr.read()
-_pid, status, usage = os.wait4(proc.pid, 0)
-sys.stderr.buffer.write(err[-2000:])
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, flush=True)
-"""
 
 
 def _flow(i: int) -> FlowRecord:
@@ -92,10 +84,8 @@ def measure(args: list[str], db: str, cwd: Path) -> tuple[int, float, float, str
     if args[0] == "in-memory":
         exe, args = [sys.executable, "-c", _IN_MEMORY], args[1:]
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *exe, *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=3600)
-    code, maxrss_kb = (int(x) for x in done.stdout.split())
-    return code, maxrss_kb / 1024, time.monotonic() - started, done.stderr.strip()
+    peak = peak_rss([*exe, *args], env=env, cwd=cwd, timeout=3600)
+    return peak.exit_code, peak.rss_mb, time.monotonic() - started, peak.stderr
 
 
 def commands(name: str, formats: list[str], exports: bool, in_memory: bool = True) -> list[tuple[str, list[str]]]:

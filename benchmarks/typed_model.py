@@ -7,8 +7,11 @@ store. Measured in one process, each against a baseline of the same run:
    (``StoredEvent.event``, what the analysis now reads);
 2. ``analyze_session`` with every finding validated into the report's ``Finding``
    (``new_finding``) vs the same run writing plain dict literals (as before);
-3. building the report right after the analysis: the analysis context reused from the
-   run vs read again from the store (what every report did before).
+3. reading a run's findings back: stored JSON rows only (baseline) vs ``store.findings``,
+   which validates each into the report's ``Finding``;
+4. the report right after the analysis (``stream_report`` rendered as JSON, what the
+   report command does): the analysis context reused from the run vs read again from the
+   store (what every report did before).
 
     .venv/bin/python benchmarks/typed_model.py [--flows 2000] [--calls 20000] [--repeat 3]
 """
@@ -17,20 +20,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analyzer.analysis import findings as findings_mod  # noqa: E402
-from analyzer.analysis import pipeline  # noqa: E402
+from analyzer.analysis import pipeline, spill  # noqa: E402
 from analyzer.models.events import ApiCallEvent, ConsentEvent  # noqa: E402
 from analyzer.models.flow import FlowRecord  # noqa: E402
-from analyzer.report.build import build_report  # noqa: E402
-from analyzer.store import open_store  # noqa: E402
+from analyzer.report import write_report  # noqa: E402
+from analyzer.report.build import stream_report  # noqa: E402
+from analyzer.store import models as m, open_store  # noqa: E402
 
 T0 = 1_767_225_600_000.0
 IMEI, AID = "356938035643809", "9774d56d682e549c"
@@ -100,21 +107,32 @@ def main() -> None:
 
         typed = best(args.repeat, lambda: pipeline.analyze_session(store, "typed"))
         n_findings = len(store.findings(store.current_run(sid).id))
-        real = pipeline.new_finding, pipeline.finding_json
-        pipeline.new_finding, pipeline.finding_json = dict_literal, dict
+        real = pipeline.new_finding, spill.finding_json  # the constructor, and the sink's JSON of its result
+        pipeline.new_finding, spill.finding_json = dict_literal, dict
         try:
             baseline = best(args.repeat, lambda: pipeline.analyze_session(store, "typed"))
         finally:
-            pipeline.new_finding, pipeline.finding_json = real
+            pipeline.new_finding, spill.finding_json = real
         print(f"analyze: {n_findings} findings  dict-literal baseline {baseline:.3f} s  typed {typed:.3f} s  "
               f"(+{(typed - baseline) / max(n_findings, 1) * 1e6:.1f} us/finding, x{typed / baseline:.2f})")
+
+        run_id = store.current_run(sid).id
+
+        def rows_only() -> int:
+            with store.session() as s:
+                return len(list(s.scalars(select(m.Finding.data).where(m.Finding.run_id == run_id))))
+
+        rows = best(args.repeat, rows_only)
+        models = best(args.repeat, lambda: store.findings(run_id))
+        print(f"findings read: {n_findings}  rows only {rows:.3f} s  typed Finding {models:.3f} s  "
+              f"(+{(models - rows) / max(n_findings, 1) * 1e6:.1f} us/finding, x{models / rows:.2f})")
 
         def report_after_analysis(reuse: bool) -> float:
             pipeline.analyze_session(store, "typed")
             if not reuse:
                 pipeline._LAST_CONTEXT.clear()  # as before: the report reads the events again
             started = time.perf_counter()
-            build_report(store, "typed")
+            write_report(stream_report(store, "typed"), "json", io.StringIO())
             return time.perf_counter() - started
 
         again = min(report_after_analysis(False) for _ in range(args.repeat))

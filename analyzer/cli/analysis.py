@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -14,6 +14,9 @@ from analyzer.terminal import for_terminal
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analyzer.cli.common import CliError, console, err_console, open_store, print_json, short_api, short_ids, table
+
+if TYPE_CHECKING:
+    from analyzer.models.report import Finding
 
 PHASES = ("pre_consent", "post_refusal", "post_consent", "post_withdrawal", "ambiguous")
 PHASE_HEADERS = {"pre_consent": "pre", "post_refusal": "ref", "post_consent": "ok", "post_withdrawal": "wdr", "ambiguous": "amb"}
@@ -172,7 +175,7 @@ def findings_command(
     finding_id: Optional[str] = typer.Option(None, "--id", help="One finding by its id or a unique prefix (as printed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON (report-JSON finding objects)."),
 ) -> None:
-    from analyzer.analysis.findings import finding_rules
+    from analyzer.analysis.findings import finding_json
     from analyzer.rules import RULE_IDS
 
     if phase is not None and phase not in PHASES:
@@ -188,62 +191,65 @@ def findings_command(
         run = store.current_run(session.id)
     items = [
         f for f in store.findings(run.id)
-        if (rule is None or rule in finding_rules(f)) and (phase is None or f["phase"] == phase) and (sdk is None or f.get("sdk") == sdk)
+        if (rule is None or rule in _rules_of(f)) and (phase is None or f.phase == phase) and (sdk is None or f.sdk == sdk)
     ]
     if finding_id is not None:
         items = [_one_finding(items, finding_id)]
         if as_json:
-            print_json(items[0])
+            print_json(finding_json(items[0]))
             return
     if as_json:
-        print_json(items)
+        print_json([finding_json(f) for f in items])
         return
     print_findings(name, items, run.ruleset_version)
 
 
-def _one_finding(items: list[dict], prefix: str) -> dict:
-    hits = [f for f in items if str(f["id"]).startswith(prefix.strip().lower())] if prefix.strip() else []
+def _rules_of(finding: Finding) -> list[str]:
+    """Every rule a finding breaks (``rule`` is the first of them)."""
+    return finding.rules or [finding.rule]
+
+
+def _one_finding(items: list[Finding], prefix: str) -> Finding:
+    hits = [f for f in items if f.id.startswith(prefix.strip().lower())] if prefix.strip() else []
     if len(hits) != 1:
         raise CliError(f"no finding {prefix!r}" if not hits else f"finding id {prefix!r} is ambiguous ({len(hits)} match)")
     return hits[0]
 
 
-def print_findings(name: str, items: list[dict], ruleset: str) -> None:
+def print_findings(name: str, items: list[Finding], ruleset: str) -> None:
     """Findings grouped per request (then the API-call findings), fitting 80 columns:
     the request on its own wrapped line, its items in a narrow table, ids as unique prefixes."""
     from rich.text import Text
 
-    from analyzer.analysis.findings import finding_rules
-
-    ids = short_ids([f["id"] for f in items])
-    requests: dict[str, list[dict]] = {}
-    calls: list[dict] = []
+    ids = short_ids([f.id for f in items])
+    requests: dict[str, list[Finding]] = {}
+    calls: list[Finding] = []
     for f in items:
-        if f.get("flow"):
-            requests.setdefault(f["flow"]["id"], []).append(f)
+        if f.flow is not None:
+            requests.setdefault(f.flow.id, []).append(f)
         else:
             calls.append(f)
     console.print(Text(f"{name}: {len(items)} findings in {len(requests)} requests and {len(calls)} API-call groups "
                        f"(ruleset {ruleset}); phases: " + " ".join(f"{h}={p}" for p, h in PHASE_HEADERS.items())))
     for group in requests.values():
         f0 = group[0]
-        dest = f0.get("destination") or {}
-        head = (f"{f0['ts'][11:23]} {f0['flow']['method']} {f0['flow']['url'][:160]} -> {dest.get('host', '')} "
-                f"({dest.get('party')}{', ' + f0['sdk'] if f0.get('sdk') else ''})")
+        dest = f0.destination
+        head = (f"{f0.ts[11:23]} {f0.flow.method} {f0.flow.url[:160]} -> {dest.host if dest else ''} "
+                f"({dest.party if dest else None}{', ' + f0.sdk if f0.sdk else ''})")
         console.print(Text(head, style="bold"), soft_wrap=False)
         out = table(None, ("pii", "phase", "rules", "where", "conf", "id"), whole=("phase", "rules", "conf", "id"))
         for f in group:
-            where = f"{f.get('location')}:{(f.get('evidence') or {}).get('path') or ''}"
-            out.add_row(f.get("pii_type") or "", PHASE_HEADERS.get(f["phase"], f["phase"]), "\n".join(finding_rules(f)),
-                        where, f["confidence"], ids[f["id"]])
+            where = f"{f.location}:{f.evidence.path or ''}"
+            out.add_row(f.pii_type or "", PHASE_HEADERS.get(f.phase, f.phase), "\n".join(_rules_of(f)),
+                        where, f.confidence, ids[f.id])
         console.print(out)
     if calls:
         console.print(Text("sensitive API calls", style="bold"))
         out = table(None, ("api (sdk, first call)", "pii", "phase", "rules", "id"), whole=("phase", "rules", "id"))
         for f in calls:
-            api = ((f.get("evidence") or {}).get("api_call") or {}).get("api", "")
-            out.add_row(f"{short_api(api)}\n{f.get('sdk') or '-'} {f['ts'][11:23]}", f.get("pii_type") or "",
-                        PHASE_HEADERS.get(f["phase"], f["phase"]), "\n".join(finding_rules(f)), ids[f["id"]])
+            api = f.evidence.api_call.api if f.evidence.api_call else ""
+            out.add_row(f"{short_api(api)}\n{f.sdk or '-'} {f.ts[11:23]}", f.pii_type or "",
+                        PHASE_HEADERS.get(f.phase, f.phase), "\n".join(_rules_of(f)), ids[f.id])
         console.print(out)
 
 

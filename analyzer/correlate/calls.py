@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -112,6 +111,3 @@ class CallIndex:
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_value.values())
 
-
-def parse_iso(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)

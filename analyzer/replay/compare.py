@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.analysis.findings import finding_json
+from analyzer.models.report import Finding
 from analyzer.replay.diff import DiffResult, diff_findings
 from analyzer.replay.replay import ReplayError, ensure_analysed, run_info
 from analyzer.store import Store
@@ -36,12 +39,10 @@ class SessionDiff:
         return self.diff.to_json(self.old, self.new)
 
 
-def _side(store: Store, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _side(store: Store, name: str) -> tuple[dict[str, Any], list[Finding]]:
     session = store.get_session(name)
     run, findings = ensure_analysed(store, name)
-    from analyzer.triage.service import annotate  # triage imports replay.keys: import late
-
-    findings = annotate(store, session.id, findings)
+    findings = _with_triage(store, session.id, findings)
     info: dict[str, Any] = {
         "session": name,
         "app": session.app.package if session.app else None,
@@ -50,6 +51,14 @@ def _side(store: Store, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]
         "run": run_info(run, findings),
     }
     return info, findings
+
+
+def _with_triage(store: Store, session_id: uuid.UUID, findings: list[Finding]) -> list[Finding]:
+    """The findings, a triaged one carrying its ``triage`` state as the report does."""
+    from analyzer.triage.service import effective_states  # triage imports replay.keys: import late
+
+    states = effective_states(store, session_id, [finding_json(f) for f in findings])  # triage matches JSON rows
+    return [f.model_copy(update={"triage": states[f.id].to_json()}) if f.id in states else f for f in findings]
 
 
 def diff_sessions(store: Store, old_name: str, new_name: str, *, redact: bool = False) -> SessionDiff:

@@ -16,8 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from analyzer.replay.keys import FindingKey, finding_host, finding_key
-from analyzer.triage.states import is_dismissed
+from analyzer.models.report import Finding
+from analyzer.replay.keys import FindingKey, finding_key, host_of
+from analyzer.triage.states import DISMISSED
 
 DIFF_SCHEMA_ID = "consentry.diff/1"
 STATUSES = ("new", "moved", "fixed", "unchanged")
@@ -113,33 +114,42 @@ class DiffResult:
 
 @dataclass
 class _Side:
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     def hosts(self) -> list[str]:
-        return sorted({h for h in (finding_host(f) for f in self.findings) if h})
+        return sorted({h for h in (host_of(f) for f in self.findings) if h})
 
     def examples(self, redact: bool) -> list[dict[str, Any]]:
         return [evidence_summary(f, redact=redact) for f in self.findings[:EXAMPLES_PER_SIDE]]
 
 
-def _group(findings: Iterable[dict[str, Any]]) -> dict[FindingKey, _Side]:
-    from analyzer.analysis.findings import per_rule
+def _per_rule(findings: Iterable[Finding]) -> Iterable[tuple[str, Finding]]:
+    """(rule, finding) for every rule a finding breaks: it is a leak under each."""
+    for f in findings:
+        for rule in f.rules or [f.rule]:
+            yield rule, f
 
+
+def _group(findings: Iterable[Finding]) -> dict[FindingKey, _Side]:
     groups: dict[FindingKey, _Side] = defaultdict(_Side)
-    for f in per_rule(findings):  # a finding breaking two rules is a leak under each
-        groups[finding_key(f)].findings.append(f)
+    for rule, f in _per_rule(findings):
+        groups[finding_key(f)._replace(rule=rule)].findings.append(f)
     for side in groups.values():
-        side.findings.sort(key=lambda f: (str(f.get("ts") or ""), str(f.get("id") or "")))
+        side.findings.sort(key=lambda f: (f.ts, f.id))
     return groups
+
+
+def is_dismissed(finding: Finding) -> bool:
+    """A finding a reviewer or a suppression rule dismissed (its ``triage``, when annotated)."""
+    triage = (finding.model_extra or {}).get("triage") or {}
+    return triage.get("state") in DISMISSED
 
 
 def _sort_key(key: FindingKey) -> tuple[str, ...]:
     return tuple(key)
 
 
-def diff_findings(
-    old_findings: Iterable[dict[str, Any]], new_findings: Iterable[dict[str, Any]], *, redact: bool = False
-) -> DiffResult:
+def diff_findings(old_findings: Iterable[Finding], new_findings: Iterable[Finding], *, redact: bool = False) -> DiffResult:
     """Classify every finding key of OLD and NEW as new, fixed, unchanged or moved."""
     old, new = _group(old_findings), _group(new_findings)
     entries: list[DiffEntry] = []
@@ -219,15 +229,13 @@ def mask(value: str) -> str:
     return f"{value[:2]}{'*' * (len(value) - 4)}{value[-2:]}"
 
 
-def evidence_summary(finding: dict[str, Any], *, redact: bool = False) -> dict[str, Any]:
+def evidence_summary(finding: Finding, *, redact: bool = False) -> dict[str, Any]:
     """The part of a finding a reviewer needs to see what leaked where."""
-    flow = finding.get("flow") or {}
-    ev = finding.get("evidence") or {}
-    api_call = ev.get("api_call") or {}
-    value = ev.get("value")
-    matched = ev.get("matched")
-    excerpt = ev.get("excerpt")
-    url = flow.get("url")
+    ev = finding.evidence
+    value = ev.value
+    matched = ev.matched
+    excerpt = ev.excerpt
+    url = finding.flow.url if finding.flow else None
     if isinstance(excerpt, str):
         excerpt = excerpt[:EXCERPT_CHARS]
     if redact:
@@ -237,18 +245,18 @@ def evidence_summary(finding: dict[str, Any], *, redact: bool = False) -> dict[s
         value = mask(value) if isinstance(value, str) else value
         matched = mask(matched) if isinstance(matched, str) else matched
     summary = {
-        "id": finding.get("id"),
-        "ts": finding.get("ts"),
-        "method": flow.get("method"),
+        "id": finding.id,
+        "ts": finding.ts,
+        "method": finding.flow.method if finding.flow else None,
         "url": url,
-        "host": finding_host(finding) or None,
-        "location": finding.get("location"),
-        "path": ev.get("path"),
-        "encoding": list(finding.get("encoding") or []),
-        "confidence": finding.get("confidence"),
+        "host": host_of(finding) or None,
+        "location": finding.location,
+        "path": ev.path,
+        "encoding": list(finding.encoding),
+        "confidence": finding.confidence,
         "value": value,
         "matched": matched,
         "excerpt": excerpt,
-        "api": api_call.get("api"),
+        "api": ev.api_call.api if ev.api_call else None,
     }
     return {k: v for k, v in summary.items() if v not in (None, [], "")}

@@ -13,6 +13,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, NamedTuple
 
+from analyzer.models.report import Finding
+
 # Public suffixes of more than one label that the apps we see talk to. A full public
 # suffix list is not shipped: for the hosts that matter (trackers, SDK endpoints,
 # first-party APIs) this short table plus "last two labels" gives the right answer.
@@ -76,21 +78,34 @@ def registrable_domain(host: str | None) -> str:
 
 
 def finding_host(finding: dict[str, Any]) -> str:
+    """``host_of`` for a finding in report-JSON shape (triage matches those rows)."""
     dest = finding.get("destination") or {}
     flow = finding.get("flow") or {}
     return str(dest.get("host") or flow.get("host") or "").lower()
 
 
 def finding_sdk(finding: dict[str, Any]) -> str:
+    """``sdk_of`` for a finding in report-JSON shape (triage matches those rows)."""
     dest = finding.get("destination") or {}
     return str(finding.get("sdk") or dest.get("sdk") or "")
 
 
-def finding_key(finding: dict[str, Any]) -> FindingKey:
+def host_of(finding: Finding) -> str:
+    """Where the finding's data went: its destination's host, else its request's."""
+    host = (finding.destination.host if finding.destination else None) or (finding.flow.host if finding.flow else None)
+    return (host or "").lower()
+
+
+def sdk_of(finding: Finding) -> str:
+    """The SDK the finding is attributed to, else the one its destination belongs to."""
+    return finding.sdk or (finding.destination.sdk if finding.destination else None) or ""
+
+
+def finding_key(finding: Finding) -> FindingKey:
     return FindingKey(
-        rule=str(finding.get("rule") or ""),
-        pii_type=str(finding.get("pii_type") or ""),
-        destination=registrable_domain(finding_host(finding)),
-        sdk=finding_sdk(finding),
-        phase=str(finding.get("phase") or ""),
+        rule=finding.rule,
+        pii_type=finding.pii_type or "",
+        destination=registrable_domain(host_of(finding)),
+        sdk=sdk_of(finding),
+        phase=finding.phase,
     )

@@ -16,7 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from analyzer.analysis.findings import finding_json
 from analyzer.analysis.pipeline import analyze_session
+from analyzer.models.report import Finding
 from analyzer.rules import available_rulesets as _available_rulesets
 from analyzer.store import SessionNotFound, Store, StoreError
 
@@ -56,27 +58,28 @@ def one_line(exc: BaseException) -> str:
 # -- comparing runs -------------------------------------------------------------------------
 
 
-def canonical_bytes(findings: Sequence[dict[str, Any]]) -> bytes:
-    """The findings as canonical JSON: what "byte-identical" is measured on."""
-    return json.dumps(list(findings), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def canonical_bytes(findings: Sequence[Finding]) -> bytes:
+    """The findings as canonical JSON (their stored form): what "byte-identical" is measured on."""
+    rows = [finding_json(f) for f in findings]
+    return json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def changed_finding_count(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) -> int:
+def changed_finding_count(old: Sequence[Finding], new: Sequence[Finding]) -> int:
     """Finding ids added, removed or whose content differs."""
-    def by_id(findings: Sequence[dict[str, Any]]) -> dict[str, list[bytes]]:
+    def by_id(findings: Sequence[Finding]) -> dict[str, list[bytes]]:
         out: dict[str, list[bytes]] = {}
         for f in findings:
-            out.setdefault(str(f.get("id")), []).append(canonical_bytes([f]))
+            out.setdefault(f.id, []).append(canonical_bytes([f]))
         return {k: sorted(v) for k, v in out.items()}
 
     a, b = by_id(old), by_id(new)
     return sum(1 for fid in a.keys() | b.keys() if a.get(fid) != b.get(fid))
 
 
-def rule_counts(findings: Sequence[dict[str, Any]]) -> dict[str, int]:
-    from analyzer.analysis.findings import rule_counts as counts_by_rule
-
-    return dict(sorted(counts_by_rule(findings).items()))
+def rule_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """Findings breaking each rule (a finding breaking two rules counts once for each)."""
+    counts = Counter(rule for f in findings for rule in f.rules or [f.rule])
+    return dict(sorted(counts.items()))
 
 
 @dataclass
@@ -97,7 +100,7 @@ def verdict_changes(before: dict[str, int], after: dict[str, int]) -> list[Verdi
     ]
 
 
-def run_info(run: Any, findings: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+def run_info(run: Any, findings: Sequence[Finding] | None = None) -> dict[str, Any]:
     info = {
         "id": str(run.id),
         "ruleset_version": run.ruleset_version,
@@ -178,7 +181,7 @@ def replay_session(
     )
 
 
-def ensure_analysed(store: Store, name: str) -> tuple[Any, list[dict[str, Any]]]:
+def ensure_analysed(store: Store, name: str) -> tuple[Any, list[Finding]]:
     """The current run of a session and its findings, analysing it first if never analysed."""
     session = store.get_session(name)
     run = store.current_run(session.id)

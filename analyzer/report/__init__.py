@@ -1,9 +1,11 @@
 """Evidence reports: HTML, Markdown, JSON and PDF renderings of a report.
 
-``write_report(reports, fmt, out, lang=..., redact=...)`` is the entry point the CLI and
-the bundle use: it writes as it renders, reading findings from the store a page at a
+``write_report(reports, fmt, out, lang=..., redact=...)`` is the entry point the CLI, the
+bundle and the demo use: it writes as it renders, reading findings from the store a page at a
 time when given ``ReportParts`` (report.build.stream_report), so a report's memory does
-not grow with the session. ``render(...)`` returns the whole text (or PDF bytes) for
+not grow with the session. ``spool_report(...)`` renders the same way into a temporary file
+(the dashboard's download: the report is complete before the response starts, so a failure
+is still an error page). ``render(...)`` returns the whole text (or PDF bytes) for
 library callers; both take one Report/ReportParts or a per-app list (one per consent
 choice), which renders as a per-app report with a section per choice.
 """
@@ -11,6 +13,7 @@ choice), which renders as a per-app report with a section per choice.
 from __future__ import annotations
 
 import io
+import tempfile
 from typing import IO, Sequence
 
 from analyzer.models.report import Report
@@ -34,8 +37,11 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
+    "spool_report",
     "write_report",
 ]
+
+SPOOL_BYTES = 1 << 20  # a spooled report larger than this goes to a temporary file on disk
 
 Reports = Report | ReportParts | Sequence[Report | ReportParts]
 
@@ -63,6 +69,27 @@ def write_report(reports: Reports, fmt: str, out: IO, *, lang: str = "en", redac
         from analyzer.report.pdf import render_pdf
 
         out.write(render_pdf(items, lang=lang))  # capped pages (pdf.py); WeasyPrint lays out one document
+
+
+def spool_report(reports: Reports, fmt: str, *, lang: str = "en", redact: bool = False) -> IO[bytes]:
+    """The rendered report's bytes in a temporary file (in memory while small), at its start.
+
+    The caller closes it. Text is UTF-8 as ``atomic_output`` writes report files.
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    try:
+        if fmt == "pdf":
+            write_report(reports, fmt, spool, lang=lang, redact=redact)
+        else:
+            text = io.TextIOWrapper(spool, encoding="utf-8", errors="replace", newline="\n")
+            write_report(reports, fmt, text, lang=lang, redact=redact)
+            text.flush()
+            text.detach()  # the spool stays open for the caller
+        spool.seek(0)
+        return spool
+    except BaseException:
+        spool.close()
+        raise
 
 
 def render(reports: Reports, fmt: str, *, lang: str = "en", redact: bool = False) -> str | bytes:

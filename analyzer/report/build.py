@@ -1,8 +1,9 @@
 """stream_report / build_report: a stored session and its current analysis as a report.
 
 ``stream_report`` gives the report's small parts with its findings and request proofs
-left in the store (report.source), what the CLI and the bundle render from;
-``build_report`` is the same report whole in memory.
+left in the store (report.source), what the commands render from (report, bundle,
+demo reports, the dashboard's download); ``build_report`` is the same
+report whole in memory.
 
 The session is analysed first when it has no current analysis run. Everything in the
 report comes from the store: the findings of the current run, the consent marks and
@@ -37,7 +38,12 @@ MAX_API_CALLS = 10_000  # entries in the report's call list (batched events; cou
 
 def build_report(store, session_name: str, *, reanalyze: bool = False, ruleset: str | None = None,
                  geoip_db: str | None = None) -> Report:
-    """The whole report in memory (library callers, the dashboard, small sessions)."""
+    """The whole report in memory.
+
+    Only campaign reports still render from this (its memory grows with the session); it
+    is also the reference the streamed report is checked against byte for byte
+    (tests/report/test_report_streaming.py) and for tests that read a report's model.
+    """
     parts = stream_report(store, session_name, reanalyze=reanalyze, ruleset=ruleset, geoip_db=geoip_db)
     report = parts.report.model_copy(update={
         "findings": [f for _pos, f in parts.source.iter_findings()],

@@ -192,9 +192,11 @@ def consent_failures(plan, carried: list[tuple[str, str]], *, screen: bool = Tru
 
 
 def write_reports(store, rows: list[DemoRow], output_dir: Path, console: Console) -> dict[str, Path]:
-    """One HTML report per app, combining that app's sessions."""
-    from analyzer.report.build import build_report
-    from analyzer.report.html import render_html
+    """One HTML report per app, combining that app's sessions, rendered from the store a
+    page at a time into the file."""
+    from analyzer.fileio import atomic_output
+    from analyzer.report import write_report
+    from analyzer.report.build import stream_report
 
     by_app: dict[str, list[str]] = collections.defaultdict(list)
     for row in rows:
@@ -203,9 +205,10 @@ def write_reports(store, rows: list[DemoRow], output_dir: Path, console: Console
     paths: dict[str, Path] = {}
     for package, sessions in by_app.items():
         try:
-            reports = [build_report(store, s) for s in sessions]
+            reports = [stream_report(store, s) for s in sessions]
             path = output_dir / f"{package}.html"
-            path.write_text(render_html(reports), encoding="utf-8")
+            with atomic_output(path) as fh:
+                write_report(reports, "html", fh)
             paths[package] = path
         except Exception as exc:  # noqa: BLE001 - one broken report must not hide the others
             console.print(f"[yellow]report for {escape(package)} failed: {escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}[/yellow]", soft_wrap=True)

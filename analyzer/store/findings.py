@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 from sqlalchemy import select, update
 
+from analyzer.models.report import Finding
 from analyzer.store import models as m
 from analyzer.store.db import StoreError
 from analyzer.store.fit import storable_json
@@ -23,9 +24,11 @@ class FindingsMixin:
             return run.id
 
     def finish_run(
-        self, run_id: uuid.UUID, findings: Sequence[dict[str, Any]], *, stats: dict[str, Any], verdicts: dict[str, Any]
+        self, run_id: uuid.UUID, findings: Sequence[Finding], *, stats: dict[str, Any], verdicts: dict[str, Any]
     ) -> None:
         """Store a run's findings and make it the session's current analysis, atomically."""
+        from analyzer.analysis.findings import finding_json  # analysis imports the store: import late
+
         with self.session() as s:
             run = s.get(m.AnalysisRun, run_id)
             if run is None:
@@ -33,11 +36,10 @@ class FindingsMixin:
             for i, f in enumerate(findings):
                 s.add(
                     m.Finding(
-                        id=f["id"], run_id=run_id, session_id=run.session_id, ordinal=i, rule=f["rule"],
-                        phase=f["phase"], pii_type=f.get("pii_type"),
-                        flow_id=uuid.UUID(f["flow"]["id"]) if f.get("flow") else None,
-                        ts=dt.datetime.fromisoformat(f["ts"]), sdk=f.get("sdk"), confidence=f["confidence"],
-                        data=storable_json(f),
+                        id=f.id, run_id=run_id, session_id=run.session_id, ordinal=i, rule=f.rule,
+                        phase=f.phase, pii_type=f.pii_type, flow_id=uuid.UUID(f.flow.id) if f.flow else None,
+                        ts=dt.datetime.fromisoformat(f.ts), sdk=f.sdk, confidence=f.confidence,
+                        data=storable_json(finding_json(f)),
                     )
                 )
             s.execute(
@@ -70,6 +72,13 @@ class FindingsMixin:
         with self.session() as s:
             return list(s.scalars(select(m.AnalysisRun).where(m.AnalysisRun.session_id == session_id).order_by(m.AnalysisRun.started_at)))
 
-    def findings(self, run_id: uuid.UUID) -> list[dict[str, Any]]:
+    def findings(self, run_id: uuid.UUID) -> list[Finding]:
+        """A run's findings in report order, as the report's typed ``Finding``.
+
+        Every finding of the run is read and validated: for a few fields of many findings
+        (counts, the dashboard's lists) query the ``findings`` columns instead, as
+        analyzer/web/queries.py and report/source.py do.
+        """
         with self.session() as s:
-            return [r for r in s.scalars(select(m.Finding.data).where(m.Finding.run_id == run_id).order_by(m.Finding.ordinal))]
+            rows = list(s.scalars(select(m.Finding.data).where(m.Finding.run_id == run_id).order_by(m.Finding.ordinal)))
+        return [Finding.model_validate(data) for data in rows]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field
@@ -311,16 +311,18 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
 
     @app.get("/sessions/{name}/report.{fmt}", include_in_schema=False)
     def report_download(name: str, fmt: str):
-        from analyzer.report import render
-        from analyzer.report.build import build_report
+        """The session's report, rendered from the store a page at a time into a spool and
+        sent from there: the server's memory does not grow with the session."""
+        from analyzer.report import spool_report
+        from analyzer.report.build import stream_report
 
         if fmt not in REPORT_TYPES:
             raise Q.NotFound(f"no report format {fmt!r}")
         store.get_session(name)
-        text = render(build_report(store, name), fmt)
+        spool = spool_report(stream_report(store, name), fmt)
         filename = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) + f".{fmt}"
-        return Response(text, media_type=REPORT_TYPES[fmt],
-                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return StreamingResponse(_chunks(spool), media_type=REPORT_TYPES[fmt],
+                                 headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     @app.get("/sessions/{name}/screenshots/{sha}.png", include_in_schema=False)
     def screenshot_png(name: str, sha: str):
@@ -356,6 +358,13 @@ def create_app(store: Store, *, users: dict[str, str] | None = None, reviewer: s
         return RedirectResponse("/static/favicon.svg")
 
     return app
+
+
+def _chunks(spool, size: int = 64 * 1024):
+    """A spooled file's bytes a piece at a time; the file is closed once sent (or abandoned)."""
+    with spool:
+        while chunk := spool.read(size):
+            yield chunk
 
 
 def _cross_site(request: Request) -> str | None:

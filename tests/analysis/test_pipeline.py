@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analyzer.analysis import analyze_session, dump_findings
+from analyzer.analysis.findings import finding_json
 from tests.analysis import corpus as c
 
 
@@ -208,7 +209,7 @@ def test_deterministic_and_stable_ids(store):
     assert first.run_id != second.run_id
     session = store.get_session("preconsent")
     assert store.current_run(session.id).id == second.run_id
-    stored = store.findings(second.run_id)
+    stored = [finding_json(f) for f in store.findings(second.run_id)]
     assert dump_findings(stored) == dump_findings(second.findings)
     ids = [x["id"] for x in stored]
     assert len(ids) == len(set(ids))

@@ -153,7 +153,7 @@ def test_hostile_content_executes_nothing(page, sqlite_url):
 
     store = open_store(sqlite_url)
     name, package = hostile_store(store)
-    fid = store.findings(store.current_run(store.get_session(name).id).id)[0]["id"]
+    fid = store.findings(store.current_run(store.get_session(name).id).id)[0].id
     set_mark(store, name, fid, "confirmed", reason=HOSTILE[0], author=HOSTILE[1])
     add_suppression(store, host="evil.example", rule="cleartext-transmission", state="accepted_risk",
                     reason=HOSTILE[4], author=HOSTILE[2])

@@ -8,6 +8,7 @@ import pytest
 from lab_store import APP, build_lab_store
 
 from analyzer.analysis import analyze_session
+from analyzer.analysis.findings import finding_json
 from analyzer.replay import diff_sessions, replay_session
 from analyzer.report import render
 from analyzer.report.build import build_report
@@ -27,7 +28,7 @@ from analyzer.triage import (
 def current_findings(store, name):
     session = store.get_session(name)
     run = store.current_run(session.id)
-    return session, store.findings(run.id)
+    return session, [finding_json(f) for f in store.findings(run.id)]  # triage matches report-JSON rows
 
 
 def test_mark_survives_reanalysis_and_replay_and_is_audited(store):

@@ -10,6 +10,7 @@ from api_client import client
 from lab_store import APP, build_lab_store
 
 from analyzer.analysis import analyze_session
+from analyzer.analysis.findings import finding_json
 from analyzer.triage import add_suppression, remove_suppression, set_mark
 from analyzer.triage.service import effective_states
 from analyzer.triage.states import STATES
@@ -19,7 +20,7 @@ def expected_states(store, names) -> dict[tuple[str, str], str]:
     out = {}
     for name in names:
         session = store.get_session(name)
-        findings = store.findings(store.current_run(session.id).id)
+        findings = [finding_json(f) for f in store.findings(store.current_run(session.id).id)]
         states = effective_states(store, session.id, findings)
         for f in findings:
             out[(name, f["id"])] = states[f["id"]].state if f["id"] in states else "untriaged"
@@ -40,7 +41,7 @@ def test_sql_triage_states_agree_with_the_service(store):
     v1, v2 = build_lab_store(store)
     c = client(store, reviewer="tester")
     findings = store.findings(store.current_run(store.get_session(v1).id).id)
-    sdk = next(f["sdk"] for f in findings if f.get("sdk"))
+    sdk = next(f.sdk for f in findings if f.sdk)
     rule = {"reason": "r", "author": "lead"}
     add_suppression(store, host="umeng.com", state="accepted_risk", **rule)  # oldest: wins where rules overlap
     add_suppression(store, pii_type="android_id", state="false_positive", **rule)
@@ -49,10 +50,10 @@ def test_sql_triage_states_agree_with_the_service(store):
     add_suppression(store, sdk=sdk, state="confirmed", **rule)
     gone = add_suppression(store, app=APP, rule="third-party-transmission", state="false_positive", **rule)
     remove_suppression(store, gone["id"], author="lead")
-    umeng = next(f for f in findings if (f.get("destination") or {}).get("host") == "api.umeng.com")
-    set_mark(store, v1, umeng["id"], "confirmed", reason="sent before consent", author="ana")
-    other = next(f for f in findings if f["id"] != umeng["id"] and (f.get("destination") or {}).get("host") != "api.umeng.com")
-    set_mark(store, v1, other["id"], "false_positive", reason="lab value", author="ana")
+    umeng = next(f for f in findings if f.destination and f.destination.host == "api.umeng.com")
+    set_mark(store, v1, umeng.id, "confirmed", reason="sent before consent", author="ana")
+    other = next(f for f in findings if f.id != umeng.id and not (f.destination and f.destination.host == "api.umeng.com"))
+    set_mark(store, v1, other.id, "false_positive", reason="lab value", author="ana")
     analyze_session(store, v1)  # new findings rows: marks and rules must still apply
 
     expected = expected_states(store, (v1, v2))

@@ -1,7 +1,7 @@
 """Sessions for replay/diff tests, built through the store API (no lab device needed).
 
 Two kinds of session:
-- ``stored_findings``: real flows plus findings in the report-JSON shape stored as an
+- ``stored_findings``: real flows plus findings (the report's typed ``Finding``) stored as an
   analysis run (start_run/finish_run), for the diff/JUnit logic on its own;
 - ``recorded``: flows carrying identifiers in their bodies and query strings plus
   consent and identifier events, for the real analysis pipeline.
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.models.events import ConsentEvent, IdentifierEvent
+from analyzer.models.report import Finding
 from analyzer.models.flow import FlowRecord
 from analyzer.store import Store, open_store
 from analyzer.store.types import to_epoch_ms
@@ -67,10 +68,14 @@ def finding_dict(leak: Leak, flow_id: str | None, url: str | None, ts: dt.dateti
     return finding
 
 
+def finding_of(leak: Leak, flow_id: str | None, url: str | None, ts: dt.datetime, n: int) -> Finding:
+    return Finding.model_validate(finding_dict(leak, flow_id, url, ts, n))
+
+
 def stored_findings(
     store: Store, name: str, leaks: list[Leak], *, app: tuple[str, str] = ("com.labshop.app", "1.0"),
     consent: str | None = "none", ruleset: str = "test.1", started: dt.datetime = T0,
-) -> list[dict[str, Any]]:
+) -> list[Finding]:
     """A session whose current analysis run holds findings for LEAKS (one real flow each)."""
     sess = store.create_session(name, app=app, consent_choice=consent, status="finished")
     store.update_session(name, started_at=started)
@@ -90,7 +95,7 @@ def stored_findings(
                     [FlowRecord(method="POST", url=url, ts_start=ts, request_body=body,
                                 request_headers=[("content-type", "application/json")], status_code=200)],
                 )
-            findings.append(finding_dict(leak, flow_id, url, ts, n))
+            findings.append(finding_of(leak, flow_id, url, ts, n))
     run = store.start_run(sess.id, ruleset, "test")
     store.finish_run(run, findings, stats={}, verdicts={})
     return findings

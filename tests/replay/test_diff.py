@@ -7,18 +7,19 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from analyzer.models.report import Finding
 from analyzer.replay import diff_findings, diff_sessions, finding_key, registrable_domain
 from analyzer.replay.keys import FindingKey
-from replay_sessions import DEVICE, Leak, T0, finding_dict, stored_findings
+from replay_sessions import DEVICE, Leak, T0, finding_of, stored_findings
 
 
-def _findings(leaks: list[Leak]) -> list[dict]:
+def _findings(leaks: list[Leak]) -> list[Finding]:
     out, n = [], 0
     for leak in leaks:
         for _ in range(leak.flows):
             n += 1
             url = f"https://{leak.host}/c?n={n}" if leak.host else None
-            out.append(finding_dict(leak, f"flow-{n}" if leak.host else None, url, T0 + dt.timedelta(seconds=n), n))
+            out.append(finding_of(leak, f"flow-{n}" if leak.host else None, url, T0 + dt.timedelta(seconds=n), n))
     return out
 
 
@@ -43,10 +44,10 @@ def test_registrable_domain(host, expected):
 
 
 def test_key_uses_registrable_domain_and_sdk_fallback():
-    f = finding_dict(Leak("pre-consent-transmission", "imei", "a.umeng.com", None), "f1", "https://a.umeng.com/x", T0, 1)
-    f["destination"]["sdk"] = "umeng"
+    f = finding_of(Leak("pre-consent-transmission", "imei", "a.umeng.com", None), "f1", "https://a.umeng.com/x", T0, 1)
+    f.destination.sdk = "umeng"
     assert finding_key(f) == FindingKey("pre-consent-transmission", "imei", "umeng.com", "umeng", "pre_consent")
-    api = finding_dict(Leak("pre-consent-api-call", "imei", None, "umeng"), None, None, T0, 2)
+    api = finding_of(Leak("pre-consent-api-call", "imei", None, "umeng"), None, None, T0, 2)
     assert finding_key(api).destination == ""
 
 
@@ -120,7 +121,7 @@ def test_json_schema_shape():
 
 def test_redaction_masks_values_in_value_excerpt_and_url():
     leak = Leak("pre-consent-transmission", "imei", "api.umeng.com", "umeng")
-    f = finding_dict(leak, "f1", f"https://api.umeng.com/c?imei={DEVICE['imei']}", T0, 1)
+    f = finding_of(leak, "f1", f"https://api.umeng.com/c?imei={DEVICE['imei']}", T0, 1)
     doc = diff_findings([], [f], redact=True).to_json({}, {})
     text = str(doc)
     assert DEVICE["imei"] not in text

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+from analyzer.models.report import Finding
 from analyzer.replay import diff_findings, write_junit
 from replay_sessions import Leak, T0, finding_dict
 
 
-def _f(leak: Leak, n: int, **evidence) -> dict:
+def _f(leak: Leak, n: int, **evidence) -> Finding:
     f = finding_dict(leak, f"flow-{n}", f"https://{leak.host}/c?n={n}", T0 + dt.timedelta(seconds=n), n)
     f["evidence"].update(evidence)
-    return f
+    return Finding.model_validate(f)
 
 
 def test_junit_cases_and_failures(tmp_path):

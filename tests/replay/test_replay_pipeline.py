@@ -14,6 +14,7 @@ import pytest
 from replay_sessions import DEVICE, T0, Send, recorded
 
 from analyzer import analysis
+from analyzer.analysis.findings import finding_json
 
 LEAKY = [
     Send(1, "https://api.labshop.example/v1/home", ("android_id",)),
@@ -38,7 +39,7 @@ def _report_json(cli, store, name: str) -> dict:
     r = cli("report", name, "--format", "json")
     if r.returncode != 0 and "no report builder" in r.stderr:
         run = store.current_run(store.get_session(name).id)
-        return {"findings": store.findings(run.id)}
+        return {"findings": [finding_json(f) for f in store.findings(run.id)]}
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     doc.pop("generated_at", None)
@@ -51,8 +52,8 @@ def _findings_by_meaning(store, name: str) -> list[tuple]:
     sess = store.get_session(name)
     run = store.current_run(sess.id)
     return sorted(
-        (f["rule"], f["phase"], f.get("pii_type") or "", (f.get("flow") or {}).get("url") or "", f.get("location") or "",
-         json.dumps(f.get("encoding")), f.get("sdk") or "")
+        (f.rule, f.phase, f.pii_type or "", f.flow.url if f.flow else "", f.location or "", json.dumps(f.encoding),
+         f.sdk or "")
         for f in store.findings(run.id)
     )
 
@@ -84,9 +85,9 @@ def test_replay_reports_changed_findings_and_verdicts(cli, cli_store):
     sess = cli_store.get_session("s1")
     run = cli_store.current_run(sess.id)
     findings = cli_store.findings(run.id)
-    rule = findings[0]["rule"]
+    rule = findings[0].rule
     # an earlier run with the same ruleset that missed one finding and had one extra
-    extra = dict(findings[0], id="0" * 24)
+    extra = findings[0].model_copy(update={"id": "0" * 24})
     stale = findings[1:] + [extra]
     stale_run = cli_store.start_run(sess.id, run.ruleset_version, "0.0.1")
     cli_store.finish_run(stale_run, stale, stats={}, verdicts={})
@@ -98,10 +99,10 @@ def test_replay_reports_changed_findings_and_verdicts(cli, cli_store):
     assert doc["verdict_changes"] == [] or all(c["rule"] == rule for c in doc["verdict_changes"])
     # stale run under another ruleset with a rule missing entirely: verdict changes are printed
     old_rs = cli_store.start_run(sess.id, "1999.1.1", "0.0.1")
-    cli_store.finish_run(old_rs, [f for f in findings if f["rule"] != rule], stats={}, verdicts={})
+    cli_store.finish_run(old_rs, [f for f in findings if f.rule != rule], stats={}, verdicts={})
     r = cli("replay", "s1", "--json")
     doc = json.loads(r.stdout)
-    expected = sum(1 for f in findings if f["rule"] == rule)
+    expected = sum(1 for f in findings if f.rule == rule)
     assert doc["ruleset_changed"] is True and doc["previous_run"]["ruleset_version"] == "1999.1.1"
     assert {"rule": rule, "before": 0, "after": expected} in doc["verdict_changes"]
     assert doc["identical"] is None

@@ -14,11 +14,11 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rss import peak_rss
 
 from analyzer.analysis import analyze_session
 from analyzer.models.events import ApiCallEvent, ConsentEvent
@@ -64,25 +64,12 @@ def make_session(store, name: str, flows: int, *, calls: int = 0) -> None:
     analyze_session(store, name)
 
 
-# A child forked from this test process would start with its peak RSS (Linux keeps it
-# across exec), so each command is started by a tiny launcher and measured as its child.
-_LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = proc.stderr.read()
-_pid, status, usage = os.wait4(proc.pid, 0)
-sys.stderr.buffer.write(err[-2000:])
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, flush=True)
-"""
-
-
 def peak_rss_mb(args: list[str], db: str, cwd: Path) -> float:
+    """Peak RSS of one `consentry` command (measured as a fresh launcher's child: tests/rss.py)."""
     exe = Path(sys.executable).parent / "consentry"
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(exe), *args], capture_output=True, text=True,
-                          env=dict(os.environ, CONSENTRY_DB=db), cwd=cwd, timeout=600)
-    code, maxrss_kb = (int(x) for x in done.stdout.split())
-    assert code == 0, done.stderr
-    return maxrss_kb / 1024
+    peak = peak_rss([str(exe), *args], env=dict(os.environ, CONSENTRY_DB=db), cwd=cwd)
+    assert peak.exit_code == 0, peak.stderr
+    return peak.rss_mb
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +124,73 @@ def test_streamed_report_is_the_report_in_memory(store, redact, monkeypatch):
         assert _fixed(render(streamed, fmt, redact=redact)) == _fixed(render(whole, fmt, redact=redact)), fmt
     per_app = render([streamed, streamed], "json", redact=redact)
     assert json.loads(per_app)["reports"][1]["findings"] == json.loads(render(whole, "json", redact=redact))["findings"]
+
+
+# -- the other paths that write a whole report: dashboard download, demo --------------
+
+
+def _dashboard_download(store, name: str, out: Path) -> Path:
+    """The dashboard's report download, its body written to OUT as it is sent."""
+    import asyncio
+
+    from analyzer.web.app import create_app
+
+    app = create_app(store)
+    endpoint = next(r.endpoint for r in app.routes if getattr(r, "path", "") == "/sessions/{name}/report.{fmt}")
+    response = endpoint(name=name, fmt="html")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.html"
+
+    async def drain() -> None:
+        with path.open("wb") as fh:
+            async for chunk in response.body_iterator:
+                fh.write(chunk)
+
+    asyncio.run(drain())
+    return path
+
+
+def _demo_report(store, name: str, out: Path) -> Path:
+    from rich.console import Console
+
+    from analyzer.devices.base import AppTarget
+    from analyzer.runner.demo import DemoRow, write_reports
+    from analyzer.runner.expectations import CheckResult
+    from analyzer.runner.session import RunResult
+
+    out.mkdir(parents=True, exist_ok=True)
+    result = RunResult(session_name=name, status="finished", status_detail="", target=AppTarget(name, f"app.{name}"))
+    paths = write_reports(store, [DemoRow("s", "refuse", result, CheckResult("s", "refuse"))], out, Console(quiet=True))
+    return paths[f"app.{name}"]
+
+
+PATHS = {"dashboard": _dashboard_download, "demo": _demo_report}
+
+
+def _traced_peak_mb(fn) -> float:
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", list(PATHS))
+def test_every_report_path_streams(sized_store, tmp_path, path):
+    """Each path renders from the store a page at a time: five times the findings, the same
+    peak of Python allocations (the whole report in memory: +47 MB here), and the file it
+    writes is the report `consentry report` writes."""
+    write, store = PATHS[path], open_store(sized_store)
+    write(store, "small", tmp_path)  # templates, ruleset and catalogue loaded before measuring
+    small = _traced_peak_mb(lambda: write(store, "small", tmp_path / "s"))
+    large = _traced_peak_mb(lambda: write(store, "large", tmp_path / "l"))
+    print(f"\n{path}: {SMALL * 4} findings {small:.1f} MB, {LARGE * 4} findings {large:.1f} MB traced peak")
+    assert large - small < GROWTH_LIMIT_MB / 4
+    written = next((tmp_path / "l").iterdir())
+    assert _fixed(written.read_text(encoding="utf-8")) == _fixed(render(stream_report(store, "large"), "html"))

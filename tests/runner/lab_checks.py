@@ -4,6 +4,7 @@ same sessions as matrix cases (test_driver_lab_e2e.py), so each such session run
 
 from __future__ import annotations
 
+from analyzer.analysis.findings import finding_json
 from analyzer.runner.demo import consent_carried_out, consent_failures, launches_for, plan_for, screen_expected
 from analyzer.runner.expectations import check_counts, check_findings, stored_api_counts
 
@@ -56,7 +57,7 @@ def assert_meets_expectation(store, scenario: str, choice: str, session_name: st
     assert session.status == "finished" and session.consent_choice == plan.spec
     assert session.app.package == spec.app.package
     assert session.clock_uncertainty_ms > 0  # measured, not defaulted
-    findings = store.findings(store.current_run(session.id).id)
+    findings = [finding_json(f) for f in store.findings(store.current_run(session.id).id)]  # expectations are JSON
     expectation = spec.expect[choice].model_dump()
     check = check_findings(scenario, choice, expectation, findings)
     if spec.counts:

@@ -134,7 +134,7 @@ def test_killed_app_ends_session_app_crashed_without_losing_data(tmp_path):
     assert_nothing_lost(store, session)
     assert store.counts(session.id)["flows"] >= 2
     # Recorded data is analysed like any other session.
-    assert any(f["rule"] == "pre-consent-transmission" for f in store.findings(store.current_run(session.id).id))
+    assert any(f.rule == "pre-consent-transmission" for f in store.findings(store.current_run(session.id).id))
 
 
 def test_sigterm_stops_cleanly_as_interrupted(tmp_path):
@@ -204,8 +204,7 @@ def test_frida_detach_from_outside_ends_session_detached(tmp_path):
 def _meanings(store, name):
     session = store.get_session(name)
     findings = store.findings(store.current_run(session.id).id)
-    return {(f["rule"], f.get("pii_type"), (f.get("destination") or {}).get("host"), f.get("sdk"), f["phase"])
-            for f in findings}
+    return {(f.rule, f.pii_type, f.destination.host if f.destination else None, f.sdk, f.phase) for f in findings}
 
 
 def test_server_replay_reproduces_live_findings(cli, tmp_path):
@@ -301,7 +300,7 @@ def test_canary_identities_replace_the_device_values_end_to_end(cli, tmp_path):
     canary = {i.value for i in store.identifiers(session.id) if i.kind == "imei" and i.source == "canary"}
     assert canary and real_imei not in canary
     findings = store.findings(store.current_run(session.id).id)
-    leaked = {f["evidence"]["value"] for f in findings if f["pii_type"] == "imei" and f["rule"] == "pre-consent-transmission"}
+    leaked = {f.evidence.value for f in findings if f.pii_type == "imei" and f.rule == "pre-consent-transmission"}
     # What reached the wire is the session's canary, never the device's own IMEI.
     assert leaked and leaked <= canary
     assert all(real_imei not in f.request_body.decode("utf-8", "replace") for f in store.iter_flows(session.id))

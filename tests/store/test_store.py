@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from analyzer.models import ApiCallEvent, ConsentEvent, FlowRecord, UnknownEvent, WebSocketRecord, parse_event
+from analyzer.models.report import Finding
 from analyzer.store import SessionNotFound, StoreError, open_store
 from analyzer.store.db import schema_revision
 from analyzer.store.writer import BatchWriter
@@ -174,7 +175,10 @@ def test_batch_writer_flushes_everything(store):
 def test_analysis_runs_replace_the_current_one(store):
     s = store.create_session("an")
     (fid,) = store.add_flows(s.id, [_flow(0)])
-    finding = {"id": "f1", "rule": "pre-consent-transmission", "phase": "pre_consent", "pii_type": "imei", "flow": {"id": fid}, "ts": T0.isoformat(), "confidence": "high"}
+    finding = Finding.model_validate({
+        "id": "f1", "rule": "pre-consent-transmission", "phase": "pre_consent", "pii_type": "imei", "ts": T0.isoformat(),
+        "flow": {"id": fid, "url": "https://t.example/", "method": "POST", "host": "t.example", "ts": T0.isoformat()},
+        "confidence": "high"})
     r1 = store.start_run(s.id, "2026.11.1", "0.1.0")
     assert store.current_run(s.id) is None
     store.finish_run(r1, [finding], stats={"flows": 1}, verdicts={"pre-consent-transmission": 1})
