@@ -85,9 +85,12 @@ class LabApp(RunningApp):
         return self.process.counts()
 
     def stop(self, timeout: float = STOP_GRACE_S) -> int | None:
+        self.close_control()
+        return self.process.terminate(timeout)
+
+    def close_control(self) -> None:
         if self._control is not None:
             self._control.close()
-        return self.process.terminate(timeout)
 
     # --- when the run may end (analyzer/runner/quiet.py) -----------------------------------
     def quiet_ms(self) -> float | None:

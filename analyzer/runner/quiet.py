@@ -124,3 +124,29 @@ def read_activity_file(path: Path) -> tuple[int | None, float | None]:
     except ValueError:
         return None, None
     return in_flight, (changed_ns / 1e9 if changed_ns else None)
+
+
+def end_when_quiet(app, *, flush_hooks: Callable[[], int] = lambda: 0, events: Callable[[], int] = lambda: 0,
+                   timeout_s: float = 60.0, poll_s: float = 0.05) -> bool:
+    """Blocking form for an app run without a session (the lab tests): ``app`` is a RunningApp,
+    ``events`` counts the hook events received so far. True once the app was told to end or
+    ended on its own; False when it never went quiet in time."""
+    seen = [events(), time.monotonic()]
+
+    def observe() -> Activity:
+        if events() != seen[0]:
+            seen[:] = [events(), time.monotonic()]
+        quiet_ms = app.quiet_ms()
+        return Activity(device_quiet_s=None if quiet_ms is None else quiet_ms / 1000.0, flows_in_flight=0,
+                        last_flow_change=None, last_event=seen[1])
+
+    ending = QuietEnd(observe=observe, driver_settled=lambda since: True, look_now=lambda: None,
+                      flush_hooks=flush_hooks, leave=app.leave, finish=app.finish)
+    deadline = time.monotonic() + timeout_s
+    while not ending.step():
+        if app.exit_code() is not None:
+            return True  # it ended on its own meanwhile
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll_s)
+    return True
