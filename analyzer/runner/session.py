@@ -37,6 +37,7 @@ from analyzer.runner.appstate import prepare_app_state
 from analyzer.runner.consent import ConsentDriver, ConsentPlan, HookConsentDriver, shows_ui_tree
 from analyzer.runner.inbox import CallbackInbox
 from analyzer.runner.progress import Progress
+from analyzer.runner.proxy_start import Background, free_loopback_port, proxy_ca_if_made
 from analyzer.runner.quiet import Activity, QuietEnd, read_activity_file
 from analyzer.runner.status import EndSignals, decide_status
 from analyzer.store.types import utcnow
@@ -83,6 +84,8 @@ class RunConfig:
     # the session ends once the app is quiet and the plan is done (docs/runner.md "When a run
     # ends"); False: only when the app ends on its own (the lab's idle timer), --duration, ...
     end_when_quiet: bool = True
+    # mitmdump and the app start at the same time when the proxy CA exists (False: in turn)
+    start_alongside: bool = True
 
 
 @dataclass
@@ -147,6 +150,7 @@ class SessionRunner:
         self._last_event_at = time.monotonic()  # when the last hook event arrived (quiet detection)
         self._activity_file: Path | None = None  # the proxy's flows-in-flight record
         self._quiet_stop = False  # the app was quiet but the device could not end it
+        self._route: tuple[str, int, Path | None] | None = None  # where the device's traffic goes
         self._wake = threading.Event()
         self._last_flow_seq = 0
         # Frida's callbacks only enqueue; this thread runs them (store writes, driver, output)
@@ -302,27 +306,41 @@ class SessionRunner:
             )
             scripts += replay_scripts
             options.update(replay_options)
-        try:
-            self.proxy = start_proxy(self.store.url, self.session_name, confdir=self.config.confdir,
-                                     extra_scripts=scripts, extra_options=options)
-        except ProxyError as exc:
-            raise ProxyStartError(f"the proxy did not start: {exc}") from None
-        self._mark("proxy")
-        self.progress.note(f"proxy listening on {self.proxy.host}:{self.proxy.port}")
-        self.backend.route_traffic(self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
+
+        def start() -> Any:
+            try:
+                return start_proxy(self.store.url, self.session_name, confdir=self.config.confdir, port=port,
+                                   extra_scripts=scripts, extra_options=options)
+            except ProxyError as exc:
+                raise ProxyStartError(f"the proxy did not start: {exc}") from None
+
+        # mitmdump and the app start at the same time when the proxy's CA exists already (the
+        # device must trust it from its start): the app waits at its gate, released only once
+        # the proxy listens. A confdir used for the first time gets its CA from mitmdump: in turn.
+        # The app starts on the other thread: mitmdump dies with the thread that started it.
         self.writer = BatchWriter(self.store, self.session_id, interval=0.25)
-        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
-                                                            extra={"child_gating": True, "keep_data": self.config.keep_data}))
-        self._mark("spawned")
+        ca = proxy_ca_if_made(self.config.confdir) if self.config.start_alongside else None
+        port = free_loopback_port() if ca is not None else 0
+        if ca is not None:
+            self._route = ("127.0.0.1", port, ca)
+            self.backend.route_traffic(*self._route)
+            app_start = Background(lambda: self._spawn_and_hook(target, canary), name="consentry-app-start")
+        try:
+            self.proxy = start()
+        except BaseException:
+            if ca is not None:
+                self._app_started(app_start)  # so that shutdown stops it
+            raise
+        self._mark("proxy")
+        if ca is None:
+            self._route = (self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
+            self.backend.route_traffic(*self._route)
+            self._spawn_and_hook(target, canary)
+        else:
+            app_start.result()
+        self.progress.note(f"proxy listening on {self.proxy.host}:{self.proxy.port}")
         self._update_runner_meta(pid=self.app.pid, proxy=f"{self.proxy.host}:{self.proxy.port}",
                                  proxy_pid=self.proxy.process.pid)
-        self._measure_clock()
-        self._mark("clock")
-        self.hooks = self._open_hooks(canary)
-        self._mark("hooks_loaded")
-        self.driver = self._consent_driver(target)
-        if self._watch_other_processes(target.package, canary):
-            self.progress.note("the app's other processes are held at their start and hooked")
         # Resume first: on ART the Java bridge only becomes usable once the app is bound,
         # which happens after resume (docs/hooks.md), so waiting for readiness before
         # resuming would deadlock.
@@ -338,6 +356,27 @@ class SessionRunner:
         self.progress.note(f"hooks ready: {getattr(ready, 'targets', '?')} targets")
         if isinstance(self.driver, ConsentDriver):
             self.driver.start()
+
+    @staticmethod
+    def _app_started(app_start: Background) -> None:
+        """Waits for the app's start after the proxy failed: the proxy's failure is reported."""
+        try:
+            app_start.result()
+        except Exception:  # noqa: BLE001 - the app is stopped at shutdown either way
+            pass
+
+    def _spawn_and_hook(self, target: AppTarget, canary: dict[str, str] | None) -> None:
+        """The app held at its gate, its clock offset measured and the agent loaded."""
+        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
+                                                            extra={"child_gating": True, "keep_data": self.config.keep_data}))
+        self._mark("spawned")
+        self._measure_clock()
+        self._mark("clock")
+        self.hooks = self._open_hooks(canary)
+        self._mark("hooks_loaded")
+        self.driver = self._consent_driver(target)
+        if self._watch_other_processes(target.package, canary):
+            self.progress.note("the app's other processes are held at their start and hooked")
 
     def _target(self) -> AppTarget:
         """``--apk FILE`` is installed with the run's permission policy; ``--app`` names an app."""
@@ -388,7 +427,7 @@ class SessionRunner:
 
     def _proxy_ca_pem(self) -> str | None:
         """The proxy's CA certificate for the unpinning hooks (they let only its chains pass)."""
-        path = getattr(self.proxy, "ca_cert_path", None)
+        path = self._route[2] if self._route else None
         try:
             return Path(path).read_text(encoding="ascii") if path else None
         except (OSError, UnicodeDecodeError):
