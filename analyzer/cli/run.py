@@ -29,7 +29,7 @@ def run_command(
     no_analyze: bool = typer.Option(False, "--no-analyze", help="Record only; run `consentry analyze` later."),
     replay_server: Optional[str] = typer.Option(None, "--replay-server", help="Serve the app the recorded responses of session NAME."),
     replay_unmatched: str = typer.Option("kill", "--replay-unmatched", help="Requests with no recorded response: kill | forward."),
-    dialog_timeout: float = typer.Option(8.0, "--dialog-timeout", help="Lab: seconds the simulated user stays on an idle screen before leaving the app."),
+    dialog_timeout: float = typer.Option(8.0, "--dialog-timeout", help="Lab: the longest the simulated user stays on an idle screen before leaving the app (a run ends sooner once the app is quiet)."),
     confdir: Optional[str] = typer.Option(None, "--confdir", help="mitmproxy confdir (its CA); default ~/.mitmproxy."),
     withdraw_via: str = typer.Option("ui", "--withdraw-via", help="withdraw-after: ui (the app's 撤回同意 button, SDK consent APIs if none) | sdk (SDK consent APIs only)."),
     inject_ca: bool = typer.Option(False, "--inject-ca", help="USB: add the proxy CA to the app's CA store for this run (a tmpfs in its mount namespace)."),

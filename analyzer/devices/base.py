@@ -101,6 +101,23 @@ class RunningApp(abc.ABC):
     def stop(self, timeout: float = 5.0) -> int | None:
         """End the app (politely, then firmly); returns its exit code if known."""
 
+    # --- when the run may end (analyzer/runner/quiet.py) -----------------------------------
+    def quiet_ms(self) -> float | None:
+        """How long the app has been quiet by the device's own account, in ms (0 while it
+        works): its main looper holds no work, not even a delayed message, and no worker
+        thread of the app runs. None when this device cannot tell (the run then ends by
+        --duration or when the app ends)."""
+        return None
+
+    def leave(self) -> bool:
+        """The user leaves the app (Home); False when this device cannot press it."""
+        return False
+
+    def finish(self) -> bool:
+        """End the app as the system ends an app the user left, after which ``exit_code``
+        or ``finished_normally`` tell it ended; False when this device cannot."""
+        return False
+
     def watch_processes(self, on_process: Callable[[AppProcess], None]) -> bool:
         """Hand every other process the app starts to ``on_process`` (held at its start; the
         callee resumes it). False when this device cannot gate them (only the main process

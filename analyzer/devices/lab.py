@@ -85,9 +85,37 @@ class LabApp(RunningApp):
         return self.process.counts()
 
     def stop(self, timeout: float = STOP_GRACE_S) -> int | None:
+        self.close_control()
+        return self.process.terminate(timeout)
+
+    def close_control(self) -> None:
         if self._control is not None:
             self._control.close()
-        return self.process.terminate(timeout)
+
+    # --- when the run may end (analyzer/runner/quiet.py) -----------------------------------
+    def quiet_ms(self) -> float | None:
+        """IDLE over the control channel (labdevice.LabMain.appQuiet); None once the app is gone."""
+        if not self.running():
+            return None
+        try:
+            return float(self.command("IDLE"))
+        except (DeviceError, ValueError):
+            return None
+
+    def leave(self) -> bool:
+        try:
+            self.command("HOME")
+        except DeviceError:
+            return False
+        return True
+
+    def finish(self) -> bool:
+        """STOP: the app prints its call counts and LAB:DONE, then halts (as Android kills it)."""
+        try:
+            self.command("STOP")
+        except DeviceError:
+            return False
+        return True
 
     # --- the app's other processes (child gating; docs/labdevice.md) ---------------------------
     def children(self) -> list[ChildProcess]:

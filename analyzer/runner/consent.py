@@ -275,10 +275,13 @@ class ConsentDriver:
         self.problems: list[str] = []
         self.steps: list[dict[str, Any]] = []
         self.finished = threading.Event()
+        self.marks: dict[str, float] = {}  # "consent_screen" / "consent_done" -> clock.monotonic()
         self._hooks_dialog: tuple[float, list[str]] | None = None  # (when, texts) of the hooks' last dialog
         self._last_dump_error: str | None = None
         self._screen_seen = False
         self._thread: threading.Thread | None = None
+        # when the last look that found nothing to act on began; None while the driver acts
+        self._idle_look_at: float | None = None
 
     # -- control --------------------------------------------------------------------------
     def start(self) -> None:
@@ -302,6 +305,20 @@ class ConsentDriver:
         if wake is not None:
             wake()
 
+    def settled(self, since: float) -> bool:
+        """The plan is done, or the driver has nothing planned and a look at the screen that
+        began at or after ``since`` found nothing to act on (analyzer/runner/quiet.py)."""
+        if self.finished.is_set():
+            return True
+        looked = self._idle_look_at
+        return looked is not None and looked >= since
+
+    def look_now(self) -> None:
+        """End the current wait between two looks (the app just went quiet)."""
+        wake = getattr(self.clock, "wake", None)
+        if wake is not None:
+            wake()
+
     def finish_marks(self) -> None:
         """Nothing is held back: every mark is written when its tap is verified."""
 
@@ -315,6 +332,7 @@ class ConsentDriver:
             log.debug("consent driver failed", exc_info=True)
             self._problem(f"consent driver stopped: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         finally:
+            self.marks.setdefault("consent_done", self.clock.monotonic())
             self.finished.set()
 
     # -- the plan ---------------------------------------------------------------------------
@@ -328,6 +346,7 @@ class ConsentDriver:
         if choice == "none":
             return
         if choice == "accept-after":
+            self._idle_look_at = None
             self.clock.sleep(self.plan.delay_s)
             screen, snap = self._wait_for_consent(AFTER_TIMEOUT_S)
             if screen is None:
@@ -339,6 +358,7 @@ class ConsentDriver:
         if not self._accept(screen, snap):
             return
         if choice == "withdraw-after":
+            self._idle_look_at = None
             self.clock.sleep(self.plan.delay_s)
             self._withdraw()
 
@@ -498,11 +518,14 @@ class ConsentDriver:
         deadline = self.clock.monotonic() + timeout_s
         attempt = 0
         while True:
+            started = self.clock.monotonic()
             snap = self._look()
             if snap.tree is not None:
                 found = accept(snap)
                 if found:
+                    self._idle_look_at = None
                     return found
+                self._idle_look_at = started
             if self.clock.monotonic() >= deadline:
                 return None
             delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
@@ -557,6 +580,7 @@ class ConsentDriver:
 
     def _mark_shown(self, screen: Screen, snap: Snapshot) -> None:
         self._screen_seen = True
+        self.marks.setdefault("consent_screen", self.clock.monotonic())
         self._add_screenshot(snap)
         refs = self._store(0, "shown", snap, "shown", None)
         texts = [n.label for n in screen.tree.nodes() if n.label and n.visible

@@ -209,6 +209,13 @@ class HookConsentDriver:
         with self._lock:
             return bool(self._tasks)
 
+    def settled(self, since: float) -> bool:
+        """The dialog was handled and nothing is planned (analyzer/runner/quiet.py)."""
+        return self.dialog_seen.is_set() and not self.pending()
+
+    def look_now(self) -> None:
+        """Nothing to do: this driver acts on the hooks' events, not on looks."""
+
     def finish_marks(self) -> None:
         """Write the consent marks still in their grace period; drop clicks not yet due.
 

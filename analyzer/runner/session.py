@@ -22,6 +22,8 @@ import collections
 import datetime as dt
 import logging
 import re
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +37,8 @@ from analyzer.runner.appstate import prepare_app_state
 from analyzer.runner.consent import ConsentDriver, ConsentPlan, HookConsentDriver, shows_ui_tree
 from analyzer.runner.inbox import CallbackInbox
 from analyzer.runner.progress import Progress
+from analyzer.runner.proxy_start import Background, free_loopback_port, proxy_ca_if_made
+from analyzer.runner.quiet import Activity, QuietEnd, read_activity_file
 from analyzer.runner.status import EndSignals, decide_status
 from analyzer.store.types import utcnow
 
@@ -77,6 +81,11 @@ class RunConfig:
     keep_data: bool = False  # default: the app's data is cleared before the run (pm clear)
     lexicon: str | None = None  # a lexicon file extending the consent driver's words
     consent_timeout_s: float = 30.0  # how long the consent screen may take to show
+    # the session ends once the app is quiet and the plan is done (docs/runner.md "When a run
+    # ends"); False: only when the app ends on its own (the lab's idle timer), --duration, ...
+    end_when_quiet: bool = True
+    # mitmdump and the app start at the same time when the proxy CA exists (False: in turn)
+    start_alongside: bool = True
 
 
 @dataclass
@@ -93,6 +102,7 @@ class RunResult:
     problems: list[str] = field(default_factory=list)
     replay_unmatched: int | None = None  # replay runs: requests with no recorded response
     analysis: Any = None
+    marks: dict[str, float] = field(default_factory=dict)  # phase -> seconds since the session row was made
 
 
 def default_session_name(store, target: AppTarget, plan: ConsentPlan) -> str:
@@ -137,10 +147,19 @@ class SessionRunner:
         self._interrupted: str | None = None
         self._detach_reason: str | None = None
         self._we_detach = False
+        self._last_event_at = time.monotonic()  # when the last hook event arrived (quiet detection)
+        self._activity_file: Path | None = None  # the proxy's flows-in-flight record
+        self._quiet_stop = False  # the app was quiet but the device could not end it
+        self._route: tuple[str, int, Path | None] | None = None  # where the device's traffic goes
         self._wake = threading.Event()
         self._last_flow_seq = 0
         # Frida's callbacks only enqueue; this thread runs them (store writes, driver, output)
         self.inbox = CallbackInbox()
+        self._t0 = time.monotonic()
+        self.marks: dict[str, float] = {}  # when each phase ended (benchmarks/lab_session.py)
+
+    def _mark(self, phase: str) -> None:
+        self.marks.setdefault(phase, round(time.monotonic() - self._t0, 4))
 
     # -- control from other threads / signal handlers ----------------------------------------
     def request_stop(self, why: str = "SIGINT") -> None:
@@ -177,6 +196,7 @@ class SessionRunner:
             status="recording", meta=meta, first_party_domains=target.first_party_domains,
         )
         self.session_name, self.session_id = name, session.id
+        self._t0 = time.monotonic()
         self.progress.start(f"session {name}: {target.package} {target.version} on {device_info.get('kind')}, consent {cfg.consent.spec}")
         signals = EndSignals()
         exit_code: int | None = None
@@ -186,6 +206,7 @@ class SessionRunner:
             self._start(target, canary)
             started.set()
             signals = self._wait_for_end()
+            self._mark("ended")
         except Exception as exc:  # noqa: BLE001 - any failure to start still ends the session cleanly
             started.set()
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -198,6 +219,7 @@ class SessionRunner:
                 signals.proxy_failed = reason
         finally:
             exit_code = self._shutdown(signals)
+            self._mark("shutdown")
         if self._start_error and not (signals.interrupted or signals.proxy_failed):
             status, detail = "error", f"the session did not start: {self._start_error}"
         else:
@@ -231,7 +253,16 @@ class SessionRunner:
             result.replay_unmatched = sum(1 for *_, error in flows_after(self.store, session.id, 0, limit=None) if is_unmatched(error))
         if cfg.analyze and status != "error":
             result.analysis = self._analyze(name)
+            self._mark("analysed")
+        result.marks = self._all_marks()
         return result
+
+    def _all_marks(self) -> dict[str, float]:
+        """The runner's phase marks plus the consent driver's (screen found, plan done)."""
+        marks = dict(self.marks)
+        for phase, at in (getattr(self.driver, "marks", None) or {}).items():
+            marks[phase] = round(at - self._t0, 4)
+        return marks
 
     def _start_watchdog(self, started: threading.Event) -> None:
         """Frida and JVM start-up calls cannot be interrupted: end the app to unblock them."""
@@ -261,6 +292,12 @@ class SessionRunner:
         plan = self.backend.proxy_plan()
         scripts = list(plan.extra_scripts)
         options: dict[str, Any] = {"consentry_owns_status": False, **plan.extra_options}
+        if self.config.end_when_quiet:
+            from analyzer.resources import addon_script
+
+            self._activity_file = Path(tempfile.mkdtemp(prefix="consentry-run-")) / "flow-activity"
+            scripts.append(str(addon_script("flow_activity.py")))
+            options["consentry_activity_file"] = str(self._activity_file)
         if self.config.replay_server:
             from analyzer.runner.server_replay import server_replay_setup
 
@@ -269,35 +306,77 @@ class SessionRunner:
             )
             scripts += replay_scripts
             options.update(replay_options)
-        try:
-            self.proxy = start_proxy(self.store.url, self.session_name, confdir=self.config.confdir,
-                                     extra_scripts=scripts, extra_options=options)
-        except ProxyError as exc:
-            raise ProxyStartError(f"the proxy did not start: {exc}") from None
-        self.progress.note(f"proxy listening on {self.proxy.host}:{self.proxy.port}")
-        self.backend.route_traffic(self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
+
+        def start() -> Any:
+            try:
+                return start_proxy(self.store.url, self.session_name, confdir=self.config.confdir, port=port,
+                                   extra_scripts=scripts, extra_options=options)
+            except ProxyError as exc:
+                raise ProxyStartError(f"the proxy did not start: {exc}") from None
+
+        # mitmdump and the app start at the same time when the proxy's CA exists already (the
+        # device must trust it from its start): the app waits at its gate, released only once
+        # the proxy listens. A confdir used for the first time gets its CA from mitmdump: in turn.
+        # The app starts on the other thread: mitmdump dies with the thread that started it.
         self.writer = BatchWriter(self.store, self.session_id, interval=0.25)
-        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
-                                                            extra={"child_gating": True, "keep_data": self.config.keep_data}))
+        ca = proxy_ca_if_made(self.config.confdir) if self.config.start_alongside else None
+        port = free_loopback_port() if ca is not None else 0
+        if ca is not None:
+            self._route = ("127.0.0.1", port, ca)
+            self.backend.route_traffic(*self._route)
+            app_start = Background(lambda: self._spawn_and_hook(target, canary), name="consentry-app-start")
+        try:
+            self.proxy = start()
+        except BaseException:
+            if ca is not None:
+                self._app_started(app_start)  # so that shutdown stops it
+            raise
+        self._mark("proxy")
+        if ca is None:
+            self._route = (self.proxy.host, self.proxy.port, self.proxy.ca_cert_path)
+            self.backend.route_traffic(*self._route)
+            self._spawn_and_hook(target, canary)
+        else:
+            app_start.result()
+        self.progress.note(f"proxy listening on {self.proxy.host}:{self.proxy.port}")
         self._update_runner_meta(pid=self.app.pid, proxy=f"{self.proxy.host}:{self.proxy.port}",
                                  proxy_pid=self.proxy.process.pid)
-        self._measure_clock()
-        self.hooks = self._open_hooks(canary)
-        self.driver = self._consent_driver(target)
-        if self._watch_other_processes(target.package, canary):
-            self.progress.note("the app's other processes are held at their start and hooked")
         # Resume first: on ART the Java bridge only becomes usable once the app is bound,
         # which happens after resume (docs/hooks.md), so waiting for readiness before
         # resuming would deadlock.
         self.app.release()
+        self._last_event_at = time.monotonic()
+        self._mark("released")
         self.progress.note("app released from its start gate")
         try:
             ready = self.hooks.wait_ready(HOOKS_READY_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 - HookSessionError or a detach
             raise RunError(f"hooks not ready: {exc}") from None
+        self._mark("hooks_ready")
         self.progress.note(f"hooks ready: {getattr(ready, 'targets', '?')} targets")
         if isinstance(self.driver, ConsentDriver):
             self.driver.start()
+
+    @staticmethod
+    def _app_started(app_start: Background) -> None:
+        """Waits for the app's start after the proxy failed: the proxy's failure is reported."""
+        try:
+            app_start.result()
+        except Exception:  # noqa: BLE001 - the app is stopped at shutdown either way
+            pass
+
+    def _spawn_and_hook(self, target: AppTarget, canary: dict[str, str] | None) -> None:
+        """The app held at its gate, its clock offset measured and the agent loaded."""
+        self.app = self.backend.spawn(target, LaunchOptions(dialog_timeout_ms=self.config.dialog_timeout_ms,
+                                                            extra={"child_gating": True, "keep_data": self.config.keep_data}))
+        self._mark("spawned")
+        self._measure_clock()
+        self._mark("clock")
+        self.hooks = self._open_hooks(canary)
+        self._mark("hooks_loaded")
+        self.driver = self._consent_driver(target)
+        if self._watch_other_processes(target.package, canary):
+            self.progress.note("the app's other processes are held at their start and hooked")
 
     def _target(self) -> AppTarget:
         """``--apk FILE`` is installed with the run's permission policy; ``--app`` names an app."""
@@ -348,7 +427,7 @@ class SessionRunner:
 
     def _proxy_ca_pem(self) -> str | None:
         """The proxy's CA certificate for the unpinning hooks (they let only its chains pass)."""
-        path = getattr(self.proxy, "ca_cert_path", None)
+        path = self._route[2] if self._route else None
         try:
             return Path(path).read_text(encoding="ascii") if path else None
         except (OSError, UnicodeDecodeError):
@@ -434,6 +513,7 @@ class SessionRunner:
 
     # -- callbacks (the inbox thread: Frida's thread only enqueues them) -------------------------
     def _on_event(self, event: Event) -> None:
+        self._last_event_at = time.monotonic()
         self.received[event.type] += 1
         self.writer.put_event(event, received_at=utcnow(), origin="hook")
         if self.driver is not None:
@@ -464,9 +544,16 @@ class SessionRunner:
         deadline = time.monotonic() + self.config.duration_s if self.config.duration_s else None
         signals = EndSignals()
         next_flow_poll = 0.0
+        quiet_end = self._quiet_end() if self.config.end_when_quiet else None
         while True:
             self._wake.wait(POLL_S)
             self._wake.clear()
+            if quiet_end is not None and quiet_end.step():
+                self._mark("quiet_end")
+                quiet_end = None
+            if self._quiet_stop:
+                signals.quiet = True
+                break
             if time.monotonic() >= next_flow_poll:
                 self._poll_flows()
                 next_flow_poll = time.monotonic() + FLOW_POLL_S
@@ -502,6 +589,47 @@ class SessionRunner:
             signals.exit_code = code
         return signals
 
+    # -- ending when the app is quiet (analyzer/runner/quiet.py) -----------------------------------
+    def _quiet_end(self) -> QuietEnd:
+        driver = self.driver
+        return QuietEnd(
+            observe=self._activity,
+            driver_settled=getattr(driver, "settled", lambda since: True),
+            look_now=getattr(driver, "look_now", lambda: None),
+            flush_hooks=self._flush_for_quiet,
+            leave=self._leave,
+            finish=self._finish_quiet,
+        )
+
+    def _activity(self) -> Activity:
+        in_flight, changed = read_activity_file(self._activity_file) if self._activity_file else (None, None)
+        quiet_ms = self.app.quiet_ms()
+        return Activity(device_quiet_s=None if quiet_ms is None else quiet_ms / 1000.0, flows_in_flight=in_flight,
+                        last_flow_change=changed, last_event=self._last_event_at)
+
+    def _flush_for_quiet(self) -> int:
+        """Events the hooks still batch, sent and handled now; how many there were."""
+        sent = 0
+        for hooks in [self.hooks, *self.other_hooks]:
+            if hooks is not None and not getattr(hooks, "detached", False):
+                try:
+                    sent += int(hooks.flush() or 0)
+                except Exception as exc:  # noqa: BLE001 - a process that is ending: its events arrive anyway
+                    log.debug("hooks flush: %s", exc)
+        self.inbox.drain()
+        return sent
+
+    def _leave(self) -> bool:
+        left = self.app.leave()
+        if left:
+            self.progress.note("the app is quiet: the user leaves it (Home)")
+        return left
+
+    def _finish_quiet(self) -> None:
+        self.progress.note("the app is quiet: ending it")
+        if not self.app.finish():
+            self._quiet_stop = True
+
     def _wait_exit(self, timeout: float) -> None:
         end = time.monotonic() + timeout
         while self.app.exit_code() is None and time.monotonic() < end:
@@ -530,6 +658,7 @@ class SessionRunner:
             ("read the network counters", self._read_network_stats),
             ("write the remaining events", self._close_writer),
             ("restore the device", self.backend.close),
+            ("remove the flow-activity record", self._remove_activity_file),
         ]
         for what, step in steps:
             try:
@@ -538,6 +667,10 @@ class SessionRunner:
                 self.problems.append(f"could not {what}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         self._poll_flows()
         return self.app.exit_code() if self.app else None
+
+    def _remove_activity_file(self) -> None:
+        if self._activity_file is not None:
+            shutil.rmtree(self._activity_file.parent, ignore_errors=True)
 
     def _flush_hooks(self) -> None:
         for hooks in self.other_hooks:

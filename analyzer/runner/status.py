@@ -21,6 +21,7 @@ class EndSignals:
     exit_code: int | None = None
     finished_normally: bool = False  # the app said it was done (lab: LAB:DONE)
     duration_elapsed: bool = False
+    quiet: bool = False  # the app was quiet and the plan done, and the device could not end the app itself
     app_alive: bool = False
 
 
@@ -55,4 +56,6 @@ def decide_status(s: EndSignals) -> tuple[str, str]:
         return "app_crashed", f"the app process ended unexpectedly ({s.detach_reason})"
     if s.duration_elapsed:
         return "finished", "stopped after --duration"
+    if s.quiet:
+        return "finished", "stopped once the app was quiet"
     return "finished", "stopped"

@@ -16,11 +16,13 @@ from typing import Callable
 
 import pytest
 
+from analyzer.devices.lab import LabApp
 from analyzer.hooks import HookSession
 from analyzer.models.events import ApiCallEvent, ConsentEvent, CryptoEvent, IdentifierEvent, LifecycleEvent, UiEvent
 
 from analyzer.lab import launch as lab_launch
 from analyzer.lab import scenarios as lab_scenarios
+from analyzer.runner.quiet import end_when_quiet
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +37,7 @@ def network(lab_network):
 
 
 def run_hooked(network, scenario: str, drive: Callable[[object, HookSession], None] | None = None, *, config: dict | None = None, dialog_timeout_ms: int = 300, withdraw_timeout_ms: int = 300):
+    """A run that a ``drive`` acts on gets a generous idle timer (only a bound: it ends once quiet)."""
     network.backend.clear()
     cmd = lab_launch.lab_command(scenario, proxy=network.proxy, truststore=network.truststore,
                                  dialog_timeout_ms=dialog_timeout_ms, withdraw_timeout_ms=withdraw_timeout_ms)
@@ -47,6 +50,10 @@ def run_hooked(network, scenario: str, drive: Callable[[object, HookSession], No
         app.release_gate()
         if drive is not None:
             drive(app, session)
+            running = LabApp(app, frida_device=None)
+            assert end_when_quiet(running, flush_hooks=session.flush, events=lambda: len(session.events)), \
+                "the app never went quiet"
+            running.close_control()
         app.wait_for_line("LAB:DONE", timeout=60)
         assert app.wait(30) == 0, app.stderr()[-5:]
         session.wait_detached(10)

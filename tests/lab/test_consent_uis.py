@@ -11,9 +11,11 @@ from analyzer.devices.base import LaunchOptions
 from analyzer.devices.lab import LabBackend
 from analyzer.lab.device import LabDeviceStorage
 from analyzer.lab.scenarios import load_scenarios
+from analyzer.runner.quiet import end_when_quiet
 from tests.lab.labui import find, tap_text, wait_for_text, wait_until
 
-IDLE_MS = 3000  # the simulated user waits this long on an idle screen: longer than a dump+tap under load
+# the simulated user's own idle timer, only an upper bound: finish() leaves once the app is quiet
+IDLE_MS = 30_000
 AGREED = '<boolean name="privacy_policy_agreed" value="{}" />'
 
 
@@ -43,6 +45,8 @@ def prefs(device, package: str) -> str:
 
 
 def finish(app) -> None:
+    """The user leaves once the app is quiet (Home), and the app is ended once quiet again."""
+    assert end_when_quiet(app), app.process.lines()[-20:]
     assert wait_until(app.finished_normally, 60), app.process.lines()[-20:]
     assert not app.process.lab_lines("CRASHED"), app.process.stderr()[-30:]
 

@@ -108,3 +108,27 @@ def test_home_screen_and_off_screen_taps(device):
     device.tap(20, 20)  # outside a non-cancelable dialog: nothing happens
     assert find(device.dump_ui(), "同意") is not None
     assert abs(device.device_time() - time.time() * 1000) < 5000
+
+
+def test_idle_says_how_long_the_app_has_been_quiet_and_a_dump_is_not_the_apps_work(device):
+    target, app = start(device, "splash_consent")
+    assert app.quiet_ms() == 0, "held at its gate the app has not started: not quiet"
+    app.release()
+    wait_for_text(device, "♪ 音乐")
+    while True:  # the splash waits on a delayed message: that is pending work, not quiet
+        quiet = app.quiet_ms()
+        if find(device.dump_ui(), "同意并继续") is not None:
+            break
+        assert quiet == 0, "before its consent screen the app still has work (the splash's delayed message)"
+    assert wait_until(lambda: app.quiet_ms() >= 1000), "the dialog waits for the user: the app is quiet"
+    quiet = app.quiet_ms()
+    for _ in range(5):
+        device.dump_ui()
+        device.screenshot()
+    assert app.quiet_ms() >= quiet, "looking at the screen is not the app's work"
+    tap_text(device, "同意并继续")
+    assert app.quiet_ms() < quiet, "a tap is input: the quiet stretch starts again"
+    assert app.leave() and app.finish()
+    assert wait_until(app.finished_normally)
+    assert "LAB:DONE stopped" in app.process.lines()
+    assert wait_until(lambda: app.quiet_ms() is None), "an app that ended cannot tell"

@@ -86,9 +86,10 @@ def _wait(pred, timeout: float, what: str):
 
 
 def _start_waiting_at_dialog(tmp_path, db: str, session: str) -> tuple[subprocess.Popen, int]:
-    """`consentry run` of an app that leaks, then sits at its dialog; returns (process, app pid)."""
+    """`consentry run` of an app that leaks, then sits at its dialog; returns (process, app pid).
+    The user means to accept only a minute later, so the run does not end while the app is quiet."""
     env = dict(os.environ, CONSENTRY_DB=db, XDG_DATA_HOME=str(tmp_path / "xdg"))
-    proc = subprocess.Popen([_consentry(), "run", "--app", "preconsent_leak", "--consent", "none", "--session", session,
+    proc = subprocess.Popen([_consentry(), "run", "--app", "preconsent_leak", "--consent", "accept-after=60", "--session", session,
                              "--dialog-timeout", "60", "-q"], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -179,7 +180,7 @@ def test_frida_detach_from_outside_ends_session_detached(tmp_path):
 
     store = _open(f"sqlite:///{tmp_path / 'detach.db'}")
     config = RunConfig(device="lab", app="preconsent_leak", consent=parse_consent_plan("none"), session_name="d",
-                       dialog_timeout_ms=60_000, analyze=False)
+                       dialog_timeout_ms=60_000, analyze=False, end_when_quiet=False)
     runner = SessionRunner(store, config, open_backend("lab"))
     detached_at: list[dict] = []
 

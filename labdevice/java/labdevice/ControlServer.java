@@ -20,7 +20,10 @@ import java.util.concurrent.TimeoutException;
  * and answering "OK <length>\n<bytes>" or "ERR <reason>\n". UI commands run on the app's main
  * thread; one that does not get its turn within MAIN_THREAD_TIMEOUT_MS answers "ERR ANR ...".
  *
- *   PING | TIME | DUMP | TAP x y | SCREENSHOT | HOME | PROCESSES | RESUME pid | STOP
+ *   PING | TIME | DUMP | TAP x y | SCREENSHOT | HOME | IDLE | PROCESSES | RESUME pid | STOP
+ *
+ * IDLE answers how long the app has been quiet in ms (0 while it works; see LabMain.appQuiet).
+ * A dump or a screenshot runs on the main thread as host work: it does not end a quiet stretch.
  */
 final class ControlServer {
     private static final long MAIN_THREAD_TIMEOUT_MS = 5_000;
@@ -83,7 +86,7 @@ final class ControlServer {
         switch (parts[0].toUpperCase()) {
             case "PING": return bytes("pong");
             case "TIME": return bytes(String.valueOf(System.currentTimeMillis()));
-            case "DUMP": return bytes(onMain(WindowServer::dumpXml));
+            case "DUMP": return bytes(onMain(new HostWork<>(WindowServer::dumpXml)));
             case "TAP": {
                 if (parts.length != 3) throw new IllegalArgumentException("usage: TAP x y");
                 int x = coordinate(parts[1], WindowServer.SCREEN_WIDTH);
@@ -99,7 +102,8 @@ final class ControlServer {
                 Lab.say("TAP " + x + " " + y + " " + what);
                 return bytes(what);
             }
-            case "SCREENSHOT": return ScreenRenderer.png(onMain(WindowServer::visibleWindows));
+            case "SCREENSHOT": return ScreenRenderer.png(onMain(new HostWork<>(WindowServer::visibleWindows)));
+            case "IDLE": return bytes(String.valueOf(LabMain.quietMillis()));
             case "HOME": {
                 LabMain.noteInput();
                 return bytes(onMain(() -> { LabMain.pressHome(); return "home"; }));
@@ -135,12 +139,32 @@ final class ControlServer {
         }
     }
 
+    /** A look at the screen the host asked for: not the app's own work (LabMain.appQuiet). */
+    private static final class HostWork<T> implements Callable<T> {
+        private final Callable<T> work;
+
+        HostWork(Callable<T> work) { this.work = work; }
+
+        @Override public T call() throws Exception { return work.call(); }
+    }
+
+    /** The main-thread message that runs a HostWork. */
+    private static final class HostMessage implements Runnable {
+        private final Runnable body;
+
+        HostMessage(Runnable body) { this.body = body; }
+
+        @Override public void run() { body.run(); }
+    }
+
+    static boolean isHostWork(Runnable callback) { return callback instanceof HostMessage; }
+
     /** Runs on the main looper (or here while the app has not started: no windows yet). */
     private static <T> T onMain(Callable<T> work) throws Exception {
         Looper main = Looper.getMainLooper();
         if (main == null || main.isCurrentThread()) return work.call();
         CompletableFuture<T> result = new CompletableFuture<>();
-        new Handler(main).post(() -> {
+        Runnable body = () -> {
             try {
                 result.complete(work.call());
             } catch (RuntimeException | Error e) {
@@ -149,7 +173,8 @@ final class ControlServer {
             } catch (Exception e) {
                 result.completeExceptionally(e);
             }
-        });
+        };
+        new Handler(main).post(work instanceof HostWork ? new HostMessage(body) : body);
         try {
             return result.get(MAIN_THREAD_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {

@@ -19,6 +19,8 @@ import java.util.jar.JarFile;
  * of a spawned process held suspended), then runs the app on a real main Looper thread. The
  * app's classes are loaded only after the gate. When the app sits idle for --idle-exit-ms the
  * simulated user presses Home, and once idle again the process ends (LAB:DONE, exit code).
+ * How long the app has been quiet is also reported over the control channel (IDLE), so a host
+ * that drives the user (the session runner) can leave as soon as the app is quiet.
  */
 public final class LabMain {
     private static final int EXIT_USAGE = 2;
@@ -26,6 +28,7 @@ public final class LabMain {
     private static final long IDLE_POLL_MS = 25;
     private static final ThreadGroup APP_THREADS = new ThreadGroup("app");
     private static volatile long lastInput = System.nanoTime();
+    private static volatile long quietSince = -1;  // System.nanoTime() the current quiet stretch began; -1: busy
     private static volatile boolean taskFinished;
     private static volatile boolean exiting;
 
@@ -130,7 +133,27 @@ public final class LabMain {
         }
     }
 
-    static void noteInput() { lastInput = System.nanoTime(); }
+    static void noteInput() {
+        long now = System.nanoTime();
+        lastInput = now;
+        if (quietSince >= 0) quietSince = now;  // input is activity: a quiet stretch starts again
+    }
+
+    /**
+     * Quiet = the main looper has no work of the app's, running, due or delayed (a dump or a
+     * screenshot the host asked for is not the app's work), and no other app thread is alive.
+     * Stricter than Android's MessageQueue.IdleHandler, which fires while delayed messages wait.
+     */
+    private static boolean appQuiet() {
+        Looper main = Looper.getMainLooper();
+        return main != null && main.isLabIdle(ControlServer::isHostWork) && APP_THREADS.activeCount() <= 1;
+    }
+
+    /** How long the app has been quiet, in ms (0 while it works); sampled every IDLE_POLL_MS. */
+    static long quietMillis() {
+        long since = quietSince;
+        return since < 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000_000L);
+    }
 
     /** Home: the foreground activity goes to the background (runs on the main thread). */
     static void pressHome() {
@@ -138,33 +161,34 @@ public final class LabMain {
         if (thread != null) thread.handleMoveToBackground();
     }
 
-    /** Idle = nothing queued on the main looper and no other app thread alive, for idleMs. */
+    /**
+     * Keeps quietSince up to date and plays the simulated user's own timer: quiet for idleMs
+     * since the last input, the user presses Home; quiet again, the process ends.
+     */
     private static void watchIdle(long idleMs) {
         boolean inBackground = false;
-        long idleSince = -1;
         while (!exiting) {
             try {
                 Thread.sleep(IDLE_POLL_MS);
             } catch (InterruptedException e) {
                 return;
             }
-            Looper main = Looper.getMainLooper();
-            boolean idle = main != null && main.isLabIdle() && APP_THREADS.activeCount() <= 1
-                && (System.nanoTime() - lastInput) / 1_000_000L >= idleMs;
-            if (!idle) {
-                idleSince = -1;
+            if (!appQuiet()) {
+                quietSince = -1;
                 continue;
             }
             long now = System.nanoTime();
-            if (idleSince < 0) {
-                idleSince = now;
+            if (quietSince < 0) {
+                quietSince = now;
                 continue;
             }
-            if ((now - idleSince) / 1_000_000L < Math.min(idleMs, 100)) continue;
+            boolean userLeaves = (now - lastInput) / 1_000_000L >= idleMs
+                && (now - quietSince) / 1_000_000L >= Math.min(idleMs, 100);
+            if (!userLeaves) continue;
             if (!inBackground && !taskFinished) {
                 inBackground = true;
-                idleSince = -1;
-                new android.os.Handler(main).post(LabMain::pressHome);
+                quietSince = -1;
+                new android.os.Handler(Looper.getMainLooper()).post(LabMain::pressHome);
                 continue;
             }
             exit(0, "idle");

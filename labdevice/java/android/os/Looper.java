@@ -11,6 +11,7 @@ public final class Looper {
     final MessageQueue mQueue = new MessageQueue();
     final Thread mThread = Thread.currentThread();
     private volatile boolean dispatching;
+    private volatile Runnable dispatchingCallback;
 
     private Looper() {}
 
@@ -39,11 +40,13 @@ public final class Looper {
         while (true) {
             Message msg = me.mQueue.next();
             if (msg == null) return;
+            me.dispatchingCallback = msg.callback;
             me.dispatching = true;
             try {
                 msg.target.dispatchMessage(msg);
             } finally {
                 me.dispatching = false;
+                me.dispatchingCallback = null;
             }
         }
     }
@@ -60,6 +63,18 @@ public final class Looper {
 
     /** Nothing running and nothing queued, not even a delayed message (the lab's idle detection). */
     public boolean isLabIdle() { return !dispatching && mQueue.isEmpty(); }
+
+    /**
+     * As isLabIdle, except that work for which {@code ignore} holds (the lab's own device-control
+     * commands, e.g. a UI dump) neither runs as the app's work nor waits as it.
+     */
+    public boolean isLabIdle(java.util.function.Predicate<Runnable> ignore) {
+        if (dispatching) {
+            Runnable running = dispatchingCallback;
+            if (running == null || !ignore.test(running)) return false;
+        }
+        return mQueue.holdsOnly(ignore);
+    }
 
     @Override public String toString() { return "Looper (" + mThread.getName() + ", tid " + mThread.getId() + ")"; }
 }

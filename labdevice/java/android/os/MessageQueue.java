@@ -31,6 +31,14 @@ public final class MessageQueue {
 
     synchronized boolean isEmpty() { return head == null; }
 
+    /** True when every queued message, due or delayed, is a callback for which {@code ignore} holds. */
+    synchronized boolean holdsOnly(java.util.function.Predicate<Runnable> ignore) {
+        for (Message p = head; p != null; p = p.next) {
+            if (p.callback == null || !ignore.test(p.callback)) return false;
+        }
+        return true;
+    }
+
     synchronized boolean enqueueMessage(Message msg, long when) {
         if (quitting) return false;
         msg.when = when;
