@@ -3,7 +3,7 @@
 A child forked from a process that has grown (a test that built a large session, a
 benchmark's builder) starts with that process's peak RSS, and Linux keeps it across
 exec; so the command is started by a tiny launcher and its own peak is read from the
-kernel's rusage of it (``os.wait4``). Used by tests/report and benchmarks/report_memory.py.
+kernel's rusage of it (``os.wait4``). Used by tests/report, tests/robust and benchmarks/report_memory.py.
 """
 
 from __future__ import annotations

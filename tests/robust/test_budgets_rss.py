@@ -1,7 +1,7 @@
 """Budgets hold for the whole process: peak RSS of analyze, reports and exports on bombs.
 
-Each command runs as a real subprocess; its peak resident set is read from the kernel's
-rusage of that child (``os.wait4``), so the figure is the command's own.
+Each command runs as a real subprocess, measured by tests/rss.py (the kernel's rusage of
+that child), so the figure is the command's own.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 import zlib
@@ -23,6 +22,7 @@ import pytest
 from analyzer.models.flow import FlowRecord
 from analyzer.store import open_store
 from built_once import built_once
+from rss import peak_rss
 
 pytestmark = pytest.mark.slow
 RSS_LIMIT_MB = 512
@@ -80,24 +80,12 @@ def _copy(bombs: Path, which: str, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'bombs.db'}"
 
 
-# A forked child starts with its parent's peak RSS on Linux (and this test process made the
-# bombs), so the command is started by a small launcher and measured as the launcher's child.
-_LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
-_pid, status, usage = os.wait4(proc.pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, flush=True)
-"""
-
-
 def _peak_rss_mb(args: list[str], db: str, cwd: Path) -> tuple[int, float, float, str]:
     env = dict(os.environ, CONSENTRY_DB=db, PYTHONUNBUFFERED="1")
     exe = Path(sys.executable).parent / "consentry"
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(exe), *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=600)
-    code, maxrss_kb = (int(x) for x in done.stdout.split())
-    return code, maxrss_kb / 1024, time.monotonic() - started, done.stderr
+    peak = peak_rss([str(exe), *args], env=env, cwd=cwd)
+    return peak.exit_code, peak.rss_mb, time.monotonic() - started, peak.stderr
 
 
 def test_analyze_stays_under_512_mb_on_bombs_and_says_what_it_did_not_decode(bombs, tmp_path):
