@@ -56,8 +56,7 @@ setup-test: setup
 demo: setup
 	$(BIN)/consentry demo
 
-# -n auto: the suite is mostly waiting on JVMs, proxies and databases; xdist runs more workers
-# than cores (tests/longest_first.py says how many) and starts the longest tests first
+# -n auto: xdist workers per core as tests/longest_first.py says; the longest tests start first
 test: setup-test
 	$(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS)
 

@@ -31,12 +31,12 @@ LONGEST_FIRST = (
     "tests/campaign/test_embedded.py",
 )
 
-# Workers per core for ``-n auto``. The suite waits more than it computes (a lab-session test
-# keeps about a third of a core busy), so more workers than cores shorten it: on two cores,
-# 4 workers ran it in 9 min where 2 took 13.8. More are not safe yet: a lab session's consent
-# tap races the app's idle timeout in wall time, and at 6 workers on a loaded machine taps
-# landed too late.
-WORKERS_PER_CORE = 2
+# Workers per core for ``-n auto``. Lab sessions now end once the app is quiet, so a
+# lab-session test is CPU-bound (about 4.5 CPU-s a session) rather than waiting: with 2
+# workers per core on two cores the load reached 7-8, and the consent tap of a lab session
+# started alongside two Celery campaigns could land after the app's idle timer (a session
+# without its consent step). One worker per core until a session costs less CPU.
+WORKERS_PER_CORE = 1
 
 
 def rank(nodeid: str, slow_modules: set[str]) -> int:
